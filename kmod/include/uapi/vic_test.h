@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * vic_test: the test-only device that drives the vic core API from user
+ * space. Each open of /dev/vic_test may create one device context.
+ */
+#ifndef _UAPI_VIC_TEST_H
+#define _UAPI_VIC_TEST_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define VIC_TEST_IOC	0xf7
+
+/* Create the context: nvec vectors, an IMS provider of ims_slots slots. */
+struct vic_test_create {
+	__u32 nvec;
+	__u32 ims_slots;	/* 0: no backend */
+};
+
+struct vic_test_range {
+	__u32 start;
+	__u32 count;
+};
+
+struct vic_test_cookie {
+	__u32 vector;
+	__u32 pad;
+	__u64 cookie;
+};
+
+#define VIC_TEST_SIGNAL_RAISE	(1U << 0)	/* vic_raise, not send_signal */
+
+/* Signal or raise a vector count times from process context. */
+struct vic_test_signal {
+	__u32 vector;
+	__u32 flags;
+	__u64 count;
+};
+
+/* Raise a vector from a hard-IRQ hrtimer: burst raises every period_ns. */
+struct vic_test_timer {
+	__u32 vector;
+	__u32 flags;		/* VIC_TEST_SIGNAL_RAISE */
+	__u64 count;
+	__u64 period_ns;
+	__u32 burst;
+	__u32 pad;
+};
+
+#define VIC_TEST_SPACE_CAP	0
+#define VIC_TEST_SPACE_TABLE	1
+#define VIC_TEST_SPACE_PBA	2
+
+struct vic_test_msix {
+	__u32 space;
+	__u32 off;
+	__u32 len;
+	__u32 write;
+	__u64 val;
+};
+
+/* The cookie the test IMS provider's slot behind virq was programmed with. */
+struct vic_test_irq_cookie {
+	__s32 virq;
+	__u32 pad;
+	__u64 cookie;
+};
+
+struct vic_test_ims_stats {
+	__u32 in_use;
+	__u32 pad;
+	__u64 allocs;
+	__u64 frees;
+};
+
+#define VIC_TEST_CREATE		_IOW(VIC_TEST_IOC, 0, struct vic_test_create)
+#define VIC_TEST_SET_EMULATED	_IOW(VIC_TEST_IOC, 1, struct vic_test_range)
+#define VIC_TEST_SET_COOKIE	_IOW(VIC_TEST_IOC, 2, struct vic_test_cookie)
+/* Argument: struct vfio_irq_set followed by its data, as VFIO's. */
+#define VIC_TEST_SET_IRQS	_IO(VIC_TEST_IOC, 3)
+#define VIC_TEST_SIGNAL		_IOW(VIC_TEST_IOC, 4, struct vic_test_signal)
+#define VIC_TEST_TIMER_START	_IOW(VIC_TEST_IOC, 5, struct vic_test_timer)
+#define VIC_TEST_TIMER_WAIT	_IOR(VIC_TEST_IOC, 6, __u64)
+#define VIC_TEST_MSIX		_IOWR(VIC_TEST_IOC, 7, struct vic_test_msix)
+#define VIC_TEST_IRQ_COOKIE	_IOWR(VIC_TEST_IOC, 8, struct vic_test_irq_cookie)
+#define VIC_TEST_IMS_STATS	_IOR(VIC_TEST_IOC, 9, struct vic_test_ims_stats)
+#define VIC_TEST_RESET		_IO(VIC_TEST_IOC, 10)
+
+#endif /* _UAPI_VIC_TEST_H */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vic: the one place for kernel APIs that changed after 6.1.
+ *
+ * - eventfd_signal() lost its count argument in 6.8.
+ * - irq_bypass_register_producer() takes the eventfd and the IRQ in 6.17
+ *   (the producer's token and irq became the core's business).
+ *
+ * Kbuild probes the target kernel's headers and defines the VIC_* feature
+ * macros below, so backports are followed too.
+ *
+ * The trace events carry scalars only (the tracepoint contract), so the
+ * 6.10 change of __assign_str() does not reach this module.
+ */
+#ifndef _VIC_COMPAT_H
+#define _VIC_COMPAT_H
+
+#include <linux/eventfd.h>
+#include <linux/irqbypass.h>
+
+static inline void vic_eventfd_signal(struct eventfd_ctx *eventfd)
+{
+#ifdef VIC_EVENTFD_SIGNAL_NO_COUNT
+	eventfd_signal(eventfd);
+#else
+	eventfd_signal(eventfd, 1);
+#endif
+}
+
+static inline int vic_bypass_register(struct irq_bypass_producer *prod,
+				      struct eventfd_ctx *eventfd, int irq)
+{
+#ifdef VIC_IRQ_BYPASS_REGISTER_EVENTFD
+	return irq_bypass_register_producer(prod, eventfd, irq);
+#else
+	prod->token = eventfd;
+	prod->irq = irq;
+	return irq_bypass_register_producer(prod);
+#endif
+}
+
+static inline void vic_bypass_unregister(struct irq_bypass_producer *prod)
+{
+	irq_bypass_unregister_producer(prod);
+}
+
+#endif /* _VIC_COMPAT_H */

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vic: internal structures shared by the core's files.
+ */
+#ifndef _VIC_INTERNAL_H
+#define _VIC_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/irqbypass.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+
+#include <vic.h>
+
+struct dentry;
+struct eventfd_ctx;
+
+/* Bits of vic_vector::state; the delivery path changes them lock-free. */
+#define VIC_VEC_MASKED		BIT(0)	/* MSI-X table vector control mask */
+#define VIC_VEC_FMASKED		BIT(1)	/* MSI-X function mask */
+#define VIC_VEC_PENDING		BIT(2)	/* pending bit (PBA) */
+#define VIC_VEC_MASK_BITS	(VIC_VEC_MASKED | VIC_VEC_FMASKED)
+
+/* vic_deliver tracepoint status values (the tracepoint contract). */
+enum vic_deliver_status {
+	VIC_DELIVERED = 0,
+	VIC_PENDED = 1,
+	VIC_DROPPED = 2,
+	VIC_RELEASED = 3,
+};
+
+/**
+ * struct vic_trigger - an eventfd bound to a vector, freed after a grace period
+ * @eventfd: the eventfd context the vector signals
+ * @rcu: defers the eventfd_ctx_put() until no signaller can still see it
+ */
+struct vic_trigger {
+	struct eventfd_ctx *eventfd;
+	struct rcu_head rcu;
+};
+
+/* Per-CPU counters of one vector: updated without atomics on the hot path. */
+struct vic_vec_stats {
+	u64 raised;
+	u64 delivered;
+	u64 pended;
+	u64 dropped;
+};
+
+/**
+ * struct vic_vector - the context of one MSI-X vector
+ * @ctx: the device context
+ * @index: vector number
+ * @emulated: signalled by the frontend (true) or backed by the backend
+ * @backed: a backing interrupt is allocated and may be fired (RCU readers)
+ * @trigger: the eventfd to signal, NULL when unset (RCU)
+ * @state: VIC_VEC_* mask and pending bits
+ * @stats: per-CPU counters
+ * @cookie: the cookie the next backing allocation uses
+ * @alloc_cookie: the cookie the current backing was allocated with
+ * @virq: Linux IRQ number of the backing interrupt, 0 when none
+ * @bdata: backend's per-vector data
+ * @msg_addr_lo: MSI-X table: message address, low dword
+ * @msg_addr_hi: MSI-X table: message address, high dword
+ * @msg_data: MSI-X table: message data
+ * @name: interrupt name, for request_irq() and /proc/interrupts
+ */
+struct vic_vector {
+	struct vic_ctx *ctx;
+	u32 index;
+	bool emulated;
+	bool backed;
+	struct vic_trigger __rcu *trigger;
+	atomic_t state;
+	struct vic_vec_stats __percpu *stats;
+	u64 cookie;
+	u64 alloc_cookie;
+	int virq;
+	void *bdata;
+	u32 msg_addr_lo;
+	u32 msg_addr_hi;
+	u32 msg_data;
+	char name[32];
+};
+
+/**
+ * struct vic_ctx - the interrupt context of one device
+ * @id: device id, `dev` in tracepoints and debugfs
+ * @nvec: number of MSI-X vectors
+ * @name: device name
+ * @lock: serializes configuration (never taken on the delivery path)
+ * @msix_enabled: MSI-X enabled through SET_IRQS
+ * @msg_ctrl: MSI-X capability Message Control, writable bits only
+ * @layout: where the device places the MSI-X table and PBA
+ * @ops: backend operations, NULL when every vector is emulated
+ * @backend_priv: backend's private data
+ * @debugfs: the device's debugfs directory
+ * @vecs: the vector contexts, @nvec of them
+ */
+struct vic_ctx {
+	u32 id;
+	u32 nvec;
+	const char *name;
+	struct mutex lock;	/* configuration; never on the delivery path */
+	bool msix_enabled;
+	u16 msg_ctrl;
+	struct vic_msix_layout layout;
+	const struct vic_backend_ops *ops;
+	void *backend_priv;
+	struct dentry *debugfs;
+	struct vic_vector *vecs;
+};
+
+/* signal.c */
+void vic_account_raise(struct vic_vector *vec);
+void vic_release_pending(struct vic_vector *vec);
+int vic_vector_set_trigger(struct vic_vector *vec, int fd);
+void vic_vector_drop_triggers(struct vic_ctx *ctx, u32 start, u32 count);
+
+/* msix.c */
+void vic_vector_update_mask(struct vic_vector *vec, u32 set, u32 clear);
+void vic_msix_reset(struct vic_ctx *ctx);
+
+/* ims.c */
+void vic_ims_detach(struct vic_ctx *ctx);
+
+/* debugfs.c */
+int vic_debugfs_init(void);
+void vic_debugfs_exit(void);
+void vic_debugfs_add(struct vic_ctx *ctx);
+void vic_debugfs_remove(struct vic_ctx *ctx);
+
+static inline bool vic_vector_is_masked(u32 state)
+{
+	return state & VIC_VEC_MASK_BITS;
+}
+
+static inline struct vic_vec_stats *vic_stats(struct vic_vector *vec)
+{
+	return this_cpu_ptr(vec->stats);
+}
+
+#endif /* _VIC_INTERNAL_H */

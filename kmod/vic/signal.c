@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vic: the delivery path and the triggers it signals.
+ *
+ * Nothing here that a raise reaches sleeps or takes the configuration
+ * mutex. Triggers are published with RCU: a signaller sees either the old
+ * or the new eventfd, and an old one is put only after a grace period, so
+ * SET_IRQS can replace or drop triggers while vectors are raised from any
+ * context on any CPU. Mask and pending bits live in one atomic word per
+ * vector: a raise that sees the vector masked sets the pending bit only if
+ * the vector is still masked, and unmasking clears the mask and the pending
+ * bit in one step, so a pending raise is released exactly once.
+ */
+#include <linux/eventfd.h>
+#include <linux/export.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "internal.h"
+#include "vic_trace.h"
+
+static u64 vic_trigger_addr(struct vic_trigger *trig)
+{
+	return trig ? (u64)(unsigned long)trig->eventfd : 0;
+}
+
+/* Count and trace a raise of @vec. */
+void vic_account_raise(struct vic_vector *vec)
+{
+	trace_vic_raise(vec->ctx->id, vec->index, vec->emulated);
+	this_cpu_inc(vec->stats->raised);
+}
+
+/**
+ * vic_deliver() - deliver a raised vector to its trigger
+ * @vec: the vector
+ *
+ * The entry that backends' interrupt handlers call once the backing
+ * interrupt of @vec fired; the frontend calls it for emulated vectors.
+ * A masked vector gets its pending bit set, a vector without a trigger
+ * drops the raise; otherwise the trigger is signalled. Each call counts
+ * exactly once as delivered, pended or dropped.
+ *
+ * Context: any, including hard-IRQ; never sleeps.
+ */
+void vic_deliver(struct vic_vector *vec)
+{
+	struct vic_trigger *trig;
+	u32 state;
+
+	rcu_read_lock();
+	trig = rcu_dereference(vec->trigger);
+	state = atomic_read(&vec->state);
+	while (vic_vector_is_masked(state)) {
+		if (atomic_try_cmpxchg(&vec->state, &state,
+				       state | VIC_VEC_PENDING)) {
+			trace_vic_deliver(vec->ctx->id, vec->index,
+					  vic_trigger_addr(trig), VIC_PENDED);
+			this_cpu_inc(vec->stats->pended);
+			goto out;
+		}
+	}
+	if (!trig) {
+		trace_vic_deliver(vec->ctx->id, vec->index, 0, VIC_DROPPED);
+		this_cpu_inc(vec->stats->dropped);
+		goto out;
+	}
+	trace_vic_deliver(vec->ctx->id, vec->index, vic_trigger_addr(trig),
+			  VIC_DELIVERED);
+	this_cpu_inc(vec->stats->delivered);
+	vic_eventfd_signal(trig->eventfd);
+out:
+	rcu_read_unlock();
+}
+EXPORT_SYMBOL_GPL(vic_deliver);
+
+/*
+ * Signal the trigger of @vec for a pending bit that unmasking released.
+ * The raise was counted as pended already; the release counts in none of
+ * the four counters.
+ */
+void vic_release_pending(struct vic_vector *vec)
+{
+	struct vic_trigger *trig;
+
+	rcu_read_lock();
+	trig = rcu_dereference(vec->trigger);
+	trace_vic_deliver(vec->ctx->id, vec->index, vic_trigger_addr(trig),
+			  VIC_RELEASED);
+	if (trig)
+		vic_eventfd_signal(trig->eventfd);
+	rcu_read_unlock();
+}
+
+/**
+ * vic_send_signal() - signal an emulated vector
+ * @ctx: the device context
+ * @vector: an emulated vector of @ctx
+ *
+ * The fast path of the intercepted operations a driver completes in
+ * software: counts a raise of @vector and delivers it.
+ *
+ * Context: any, including hard-IRQ; never sleeps.
+ * Return: 0, or -EINVAL if @vector is out of range or not emulated.
+ */
+int vic_send_signal(struct vic_ctx *ctx, unsigned int vector)
+{
+	struct vic_vector *vec;
+
+	if (unlikely(vector >= ctx->nvec))
+		return -EINVAL;
+	vec = &ctx->vecs[vector];
+	if (unlikely(!vec->emulated))
+		return -EINVAL;
+	vic_account_raise(vec);
+	vic_deliver(vec);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vic_send_signal);
+
+/**
+ * vic_raise() - the device raised a vector
+ * @ctx: the device context
+ * @vector: the vector
+ *
+ * The device model's entry: an emulated vector is delivered at once; a
+ * backed vector fires its backing interrupt through the backend (whose
+ * handler then calls vic_deliver()), or is dropped when it has none.
+ *
+ * Context: any, including hard-IRQ; never sleeps.
+ * Return: 0, -EINVAL if @vector is out of range, or -EOPNOTSUPP if the
+ * backend cannot fire interrupts in software.
+ */
+int vic_raise(struct vic_ctx *ctx, unsigned int vector)
+{
+	struct vic_vector *vec;
+
+	if (unlikely(vector >= ctx->nvec))
+		return -EINVAL;
+	vec = &ctx->vecs[vector];
+	if (vec->emulated) {
+		vic_account_raise(vec);
+		vic_deliver(vec);
+		return 0;
+	}
+	if (unlikely(!ctx->ops || !ctx->ops->fire))
+		return -EOPNOTSUPP;
+
+	vic_account_raise(vec);
+	rcu_read_lock();
+	if (READ_ONCE(vec->backed))
+		ctx->ops->fire(ctx, vec);
+	else
+		vic_deliver(vec);
+	rcu_read_unlock();
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vic_raise);
+
+static void vic_trigger_free_rcu(struct rcu_head *head)
+{
+	struct vic_trigger *trig = container_of(head, struct vic_trigger, rcu);
+
+	eventfd_ctx_put(trig->eventfd);
+	kfree(trig);
+}
+
+static void vic_trigger_retire(struct vic_trigger *trig)
+{
+	if (trig)
+		call_rcu(&trig->rcu, vic_trigger_free_rcu);
+}
+
+static int vic_backing_alloc(struct vic_vector *vec)
+{
+	struct vic_ctx *ctx = vec->ctx;
+	int virq;
+
+	trace_vic_irq_alloc_start(ctx->id, vec->index, vec->cookie);
+	virq = ctx->ops ? ctx->ops->alloc(ctx, vec, vec->cookie) : -ENODEV;
+	trace_vic_irq_alloc_end(ctx->id, vec->index, max(virq, 0),
+				min(virq, 0));
+	if (virq < 0)
+		return virq;
+	vec->virq = virq;
+	vec->alloc_cookie = vec->cookie;
+	/* Publish only now: fire() may use the backing from here on. */
+	smp_store_release(&vec->backed, true);
+	return 0;
+}
+
+/*
+ * Free the backing interrupts of the backed vectors in [start, start +
+ * count) that have one. One grace period covers them all: after it no
+ * raise can still be firing any of them.
+ */
+static void vic_backing_free_range(struct vic_ctx *ctx, u32 start, u32 count)
+{
+	bool any = false;
+	u32 i;
+
+	for (i = start; i < start + count; i++) {
+		if (ctx->vecs[i].backed) {
+			WRITE_ONCE(ctx->vecs[i].backed, false);
+			any = true;
+		}
+	}
+	if (!any)
+		return;
+	synchronize_rcu();
+	for (i = start; i < start + count; i++) {
+		struct vic_vector *vec = &ctx->vecs[i];
+
+		if (!vec->virq)
+			continue;
+		ctx->ops->free(ctx, vec);
+		trace_vic_irq_free(ctx->id, vec->index, vec->virq);
+		vec->virq = 0;
+	}
+}
+
+static void vic_trigger_publish(struct vic_vector *vec,
+				struct vic_trigger *trig)
+{
+	struct vic_ctx *ctx = vec->ctx;
+	struct vic_trigger *old;
+
+	old = rcu_replace_pointer(vec->trigger, trig,
+				  lockdep_is_held(&ctx->lock));
+	if (!vec->emulated && ctx->ops && ctx->ops->trigger_changed)
+		ctx->ops->trigger_changed(ctx, vec);
+	trace_vic_trigger_set(ctx->id, vec->index, vic_trigger_addr(trig));
+	vic_trigger_retire(old);
+}
+
+/*
+ * Set (@fd >= 0) or unset (@fd < 0) the trigger of @vec. A backed vector
+ * gets its backing interrupt when its first trigger is set and loses it
+ * when the trigger is unset. Called with the configuration mutex held.
+ */
+int vic_vector_set_trigger(struct vic_vector *vec, int fd)
+{
+	struct vic_ctx *ctx = vec->ctx;
+	struct vic_trigger *trig;
+	int ret;
+
+	lockdep_assert_held(&ctx->lock);
+	if (fd < 0) {
+		if (!rcu_access_pointer(vec->trigger))
+			return 0;
+		vic_trigger_publish(vec, NULL);
+		if (!vec->emulated)
+			vic_backing_free_range(ctx, vec->index, 1);
+		return 0;
+	}
+
+	trig = kzalloc(sizeof(*trig), GFP_KERNEL_ACCOUNT);
+	if (!trig)
+		return -ENOMEM;
+	trig->eventfd = eventfd_ctx_fdget(fd);
+	if (IS_ERR(trig->eventfd)) {
+		ret = PTR_ERR(trig->eventfd);
+		goto err_free;
+	}
+	if (!vec->emulated && !vec->backed) {
+		ret = vic_backing_alloc(vec);
+		if (ret)
+			goto err_put;
+	}
+	vic_trigger_publish(vec, trig);
+	return 0;
+
+err_put:
+	eventfd_ctx_put(trig->eventfd);
+err_free:
+	kfree(trig);
+	return ret;
+}
+
+/*
+ * Drop the triggers of the vectors in [start, start + count) and free
+ * their backing interrupts. Called with the configuration mutex held.
+ */
+void vic_vector_drop_triggers(struct vic_ctx *ctx, u32 start, u32 count)
+{
+	u32 i;
+
+	lockdep_assert_held(&ctx->lock);
+	for (i = start; i < start + count; i++) {
+		if (rcu_access_pointer(ctx->vecs[i].trigger))
+			vic_trigger_publish(&ctx->vecs[i], NULL);
+	}
+	vic_backing_free_range(ctx, start, count);
+}

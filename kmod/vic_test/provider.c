@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vic_test: a small IMS provider with real Linux IRQs.
+ *
+ * Each slot is an interrupt descriptor of the module's own, on the dummy
+ * irq chip with the simple flow handler, fired through genirq in hard-IRQ
+ * context. Slots remember the cookie they were programmed with, so tests
+ * can check which cookie an allocation used.
+ */
+#include <linux/bitmap.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/slab.h>
+
+#include "vt.h"
+
+static int vt_ims_alloc(void *priv, u64 cookie, unsigned int *slot)
+{
+	struct vt_ims *ims = priv;
+	unsigned int s;
+	int ret;
+
+	mutex_lock(&ims->lock);
+	s = find_first_zero_bit(ims->used, ims->nslots);
+	if (s >= ims->nslots) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	__set_bit(s, ims->used);
+	ims->cookies[s] = cookie;
+	ims->allocs++;
+	*slot = s;
+	ret = ims->virq_base + s;
+out:
+	mutex_unlock(&ims->lock);
+	return ret;
+}
+
+static void vt_ims_free(void *priv, unsigned int slot, int virq)
+{
+	struct vt_ims *ims = priv;
+
+	mutex_lock(&ims->lock);
+	WARN_ON_ONCE(!__test_and_clear_bit(slot, ims->used));
+	ims->frees++;
+	mutex_unlock(&ims->lock);
+}
+
+static void vt_ims_fire(void *priv, unsigned int slot)
+{
+	struct vt_ims *ims = priv;
+
+	generic_handle_irq_safe(ims->virq_base + slot);
+}
+
+const struct vic_ims_provider_ops vt_ims_ops = {
+	.alloc = vt_ims_alloc,
+	.free = vt_ims_free,
+	.fire = vt_ims_fire,
+};
+
+struct vt_ims *vt_ims_create(unsigned int nslots)
+{
+	struct vt_ims *ims;
+	unsigned int i;
+
+	ims = kzalloc(sizeof(*ims), GFP_KERNEL);
+	if (!ims)
+		return ERR_PTR(-ENOMEM);
+	ims->nslots = nslots;
+	mutex_init(&ims->lock);
+	ims->used = bitmap_zalloc(nslots, GFP_KERNEL);
+	ims->cookies = kcalloc(nslots, sizeof(*ims->cookies), GFP_KERNEL);
+	if (!ims->used || !ims->cookies)
+		goto err_free;
+	ims->virq_base = irq_alloc_descs(-1, 1, nslots, NUMA_NO_NODE);
+	if (ims->virq_base < 0)
+		goto err_free;
+	for (i = 0; i < nslots; i++) {
+		irq_set_chip_and_handler(ims->virq_base + i, &dummy_irq_chip,
+					 handle_simple_irq);
+		irq_modify_status(ims->virq_base + i, IRQ_NOREQUEST, 0);
+	}
+	return ims;
+
+err_free:
+	kfree(ims->cookies);
+	bitmap_free(ims->used);
+	kfree(ims);
+	return ERR_PTR(-ENOMEM);
+}
+
+void vt_ims_destroy(struct vt_ims *ims)
+{
+	if (!ims)
+		return;
+	irq_free_descs(ims->virq_base, ims->nslots);
+	kfree(ims->cookies);
+	bitmap_free(ims->used);
+	mutex_destroy(&ims->lock);
+	kfree(ims);
+}
+
+int vt_ims_cookie(struct vt_ims *ims, int virq, u64 *cookie)
+{
+	unsigned int slot = virq - ims->virq_base;
+	int ret = 0;
+
+	if (virq < ims->virq_base || slot >= ims->nslots)
+		return -EINVAL;
+	mutex_lock(&ims->lock);
+	if (test_bit(slot, ims->used))
+		*cookie = ims->cookies[slot];
+	else
+		ret = -ENOENT;
+	mutex_unlock(&ims->lock);
+	return ret;
+}

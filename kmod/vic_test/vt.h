@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef _VIC_TEST_VT_H
+#define _VIC_TEST_VT_H
+
+#include <linux/hrtimer.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include <vic.h>
+
+/**
+ * struct vt_ims - the test IMS provider
+ * @lock: protects the slot bitmap, cookies and counters
+ * @nslots: number of slots
+ * @virq_base: Linux IRQ number of slot 0
+ * @used: slots in use
+ * @cookies: the cookie each slot was programmed with
+ * @allocs: slot allocations
+ * @frees: slot frees
+ */
+struct vt_ims {
+	struct mutex lock;	/* see above */
+	unsigned int nslots;
+	int virq_base;
+	unsigned long *used;
+	u64 *cookies;
+	u64 allocs;
+	u64 frees;
+};
+
+extern const struct vic_ims_provider_ops vt_ims_ops;
+
+struct vt_ims *vt_ims_create(unsigned int nslots);
+void vt_ims_destroy(struct vt_ims *ims);
+int vt_ims_cookie(struct vt_ims *ims, int virq, u64 *cookie);
+
+#endif /* _VIC_TEST_VT_H */
