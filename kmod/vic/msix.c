@@ -101,12 +101,11 @@ static void vic_msix_cap_build(struct vic_ctx *ctx, u8 *cap, u8 next)
 {
 	cap[PCI_CAP_LIST_ID] = PCI_CAP_ID_MSIX;
 	cap[PCI_CAP_LIST_NEXT] = next;
-	vic_put_le16((ctx->nvec - 1) | ctx->msg_ctrl,
-			   cap + PCI_MSIX_FLAGS);
+	vic_put_le16((ctx->nvec - 1) | ctx->msg_ctrl, cap + PCI_MSIX_FLAGS);
 	vic_put_le32(ctx->layout.table_offset | ctx->layout.table_bar,
-			   cap + PCI_MSIX_TABLE);
+		     cap + PCI_MSIX_TABLE);
 	vic_put_le32(ctx->layout.pba_offset | ctx->layout.pba_bar,
-			   cap + PCI_MSIX_PBA);
+		     cap + PCI_MSIX_PBA);
 }
 
 /**
@@ -228,7 +227,7 @@ int vic_msix_table_rw(struct vic_ctx *ctx, unsigned int off, void *buf,
 					     vic_get_le32(buf + 4 * i));
 		else
 			vic_put_le32(vic_msix_entry_read(vec, word),
-					   buf + 4 * i);
+				     buf + 4 * i);
 	}
 	mutex_unlock(&ctx->lock);
 	return 0;

@@ -25,31 +25,25 @@ static u64 vic_trigger_addr(struct vic_trigger *trig)
 }
 
 /* Count and trace a raise of @vec. */
-void vic_account_raise(struct vic_vector *vec)
+static __always_inline void __vic_account_raise(struct vic_vector *vec)
 {
 	trace_vic_raise(vec->ctx->id, vec->index, vec->emulated);
 	this_cpu_inc(vec->stats->raised);
 }
 
-/**
- * vic_deliver() - deliver a raised vector to its trigger
- * @vec: the vector
- *
- * The entry that backends' interrupt handlers call once the backing
- * interrupt of @vec fired; the frontend calls it for emulated vectors.
- * A masked vector gets its pending bit set, a vector without a trigger
- * drops the raise; otherwise the trigger is signalled. Each call counts
- * exactly once as delivered, pended or dropped.
- *
- * Context: any, including hard-IRQ; never sleeps.
- */
-void vic_deliver(struct vic_vector *vec)
+void vic_account_raise(struct vic_vector *vec)
+{
+	__vic_account_raise(vec);
+}
+
+/* The delivery, inlined into the signal paths (no call on the hot path). */
+static __always_inline void __vic_deliver(struct vic_vector *vec)
 {
 	struct vic_trigger *trig;
 	u32 state;
 
-	rcu_read_lock();
-	trig = rcu_dereference(vec->trigger);
+	vic_read_lock();
+	trig = vic_dereference(vec->trigger);
 	state = atomic_read(&vec->state);
 	while (vic_vector_is_masked(state)) {
 		if (atomic_try_cmpxchg(&vec->state, &state,
@@ -68,9 +62,27 @@ void vic_deliver(struct vic_vector *vec)
 	trace_vic_deliver(vec->ctx->id, vec->index, vic_trigger_addr(trig),
 			  VIC_DELIVERED);
 	this_cpu_inc(vec->stats->delivered);
+	vic_gate_slowdown();
 	vic_eventfd_signal(trig->eventfd);
 out:
-	rcu_read_unlock();
+	vic_read_unlock();
+}
+
+/**
+ * vic_deliver() - deliver a raised vector to its trigger
+ * @vec: the vector
+ *
+ * The entry that backends' interrupt handlers call once the backing
+ * interrupt of @vec fired; the frontend calls it for emulated vectors.
+ * A masked vector gets its pending bit set, a vector without a trigger
+ * drops the raise; otherwise the trigger is signalled. Each call counts
+ * exactly once as delivered, pended or dropped.
+ *
+ * Context: any, including hard-IRQ; never sleeps.
+ */
+void vic_deliver(struct vic_vector *vec)
+{
+	__vic_deliver(vec);
 }
 EXPORT_SYMBOL_GPL(vic_deliver);
 
@@ -83,13 +95,13 @@ void vic_release_pending(struct vic_vector *vec)
 {
 	struct vic_trigger *trig;
 
-	rcu_read_lock();
-	trig = rcu_dereference(vec->trigger);
+	vic_read_lock();
+	trig = vic_dereference(vec->trigger);
 	trace_vic_deliver(vec->ctx->id, vec->index, vic_trigger_addr(trig),
 			  VIC_RELEASED);
 	if (trig)
 		vic_eventfd_signal(trig->eventfd);
-	rcu_read_unlock();
+	vic_read_unlock();
 }
 
 /**
@@ -112,8 +124,8 @@ int vic_send_signal(struct vic_ctx *ctx, unsigned int vector)
 	vec = &ctx->vecs[vector];
 	if (unlikely(!vec->emulated))
 		return -EINVAL;
-	vic_account_raise(vec);
-	vic_deliver(vec);
+	__vic_account_raise(vec);
+	__vic_deliver(vec);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vic_send_signal);
@@ -139,20 +151,20 @@ int vic_raise(struct vic_ctx *ctx, unsigned int vector)
 		return -EINVAL;
 	vec = &ctx->vecs[vector];
 	if (vec->emulated) {
-		vic_account_raise(vec);
-		vic_deliver(vec);
+		__vic_account_raise(vec);
+		__vic_deliver(vec);
 		return 0;
 	}
 	if (unlikely(!ctx->ops || !ctx->ops->fire))
 		return -EOPNOTSUPP;
 
-	vic_account_raise(vec);
-	rcu_read_lock();
+	__vic_account_raise(vec);
+	vic_read_lock();
 	if (READ_ONCE(vec->backed))
 		ctx->ops->fire(ctx, vec);
 	else
-		vic_deliver(vec);
-	rcu_read_unlock();
+		__vic_deliver(vec);
+	vic_read_unlock();
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vic_raise);

@@ -220,6 +220,7 @@ static long vt_ioctl_ctx(struct vt_file *vf, unsigned int cmd,
 		struct vic_test_cookie cookie;
 		struct vic_test_timer timer;
 		struct vic_test_msix msix;
+		struct vic_test_bench bench;
 	} a;
 	long ret;
 
@@ -249,6 +250,11 @@ static long vt_ioctl_ctx(struct vt_file *vf, unsigned int cmd,
 	case VIC_TEST_RESET:
 		vic_reset(vf->ctx);
 		return 0;
+	case VIC_TEST_BENCH:
+		ret = vt_bench(vf->ctx, &a.bench);
+		if (!ret && copy_to_user(uarg, &a.bench, sizeof(a.bench)))
+			ret = -EFAULT;
+		return ret;
 	}
 	return -ENOTTY;
 }

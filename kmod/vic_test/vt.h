@@ -4,6 +4,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -12,6 +13,7 @@
 /**
  * struct vt_ims - the test IMS provider
  * @lock: protects the slot bitmap, cookies and counters
+ * @fire_lock: serializes firing, see vt_ims_fire()
  * @nslots: number of slots
  * @virq_base: Linux IRQ number of slot 0
  * @used: slots in use
@@ -21,6 +23,7 @@
  */
 struct vt_ims {
 	struct mutex lock;	/* see above */
+	raw_spinlock_t fire_lock;	/* see above */
 	unsigned int nslots;
 	int virq_base;
 	unsigned long *used;
@@ -34,5 +37,8 @@ extern const struct vic_ims_provider_ops vt_ims_ops;
 struct vt_ims *vt_ims_create(unsigned int nslots);
 void vt_ims_destroy(struct vt_ims *ims);
 int vt_ims_cookie(struct vt_ims *ims, int virq, u64 *cookie);
+
+struct vic_test_bench;
+int vt_bench(struct vic_ctx *ctx, struct vic_test_bench *b);
 
 #endif /* _VIC_TEST_VT_H */

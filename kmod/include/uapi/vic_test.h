@@ -73,6 +73,21 @@ struct vic_test_ims_stats {
 	__u64 frees;
 };
 
+#define VIC_TEST_BENCH_FLOOR	0	/* eventfd_signal() on the eventfd */
+#define VIC_TEST_BENCH_VIC	1	/* vic_send_signal() on the vector */
+#define VIC_TEST_BENCH_PEER	2	/* mutex + xarray + eventfd_signal() */
+#define VIC_TEST_BENCH_COOKIE	3	/* vic_set_cookie() on the vector */
+
+/* Time count operations in the kernel; elapsed_ns is the result. */
+struct vic_test_bench {
+	__u32 mode;
+	__u32 vector;
+	__s32 eventfd;		/* FLOOR and PEER signal this eventfd */
+	__u32 pad;
+	__u64 count;
+	__u64 elapsed_ns;
+};
+
 #define VIC_TEST_CREATE		_IOW(VIC_TEST_IOC, 0, struct vic_test_create)
 #define VIC_TEST_SET_EMULATED	_IOW(VIC_TEST_IOC, 1, struct vic_test_range)
 #define VIC_TEST_SET_COOKIE	_IOW(VIC_TEST_IOC, 2, struct vic_test_cookie)
@@ -85,5 +100,6 @@ struct vic_test_ims_stats {
 #define VIC_TEST_IRQ_COOKIE	_IOWR(VIC_TEST_IOC, 8, struct vic_test_irq_cookie)
 #define VIC_TEST_IMS_STATS	_IOR(VIC_TEST_IOC, 9, struct vic_test_ims_stats)
 #define VIC_TEST_RESET		_IO(VIC_TEST_IOC, 10)
+#define VIC_TEST_BENCH		_IOWR(VIC_TEST_IOC, 11, struct vic_test_bench)
 
 #endif /* _UAPI_VIC_TEST_H */
