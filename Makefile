@@ -1,0 +1,222 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Top-level build of the vic project.
+#
+#   make            kernel modules (+ their BTF) and userspace test programs
+#   make test       build, then run every test (host tests + one guest boot)
+#   make run        build, boot the test VM and run tools/demo.sh in it
+#   make vm         build, then an interactive shell in the test VM
+#   make check      checkpatch, sparse and clang-format (check-shell: shellcheck)
+#   make format     apply clang-format to the userspace C sources
+#   make deps       install the Debian packages everything needs (root)
+#   make clean      remove build/
+#
+# Variables: KVER=<version> (kernel to build and boot; default: the newest
+# one with both /boot/vmlinuz-KVER and /lib/modules/KVER/build), T=<pattern>
+# (tests to run), VM_FLAGS=<run-vm options> (e.g. "--smp 4 --mem 4G"), V=1.
+# Nothing is written outside build/.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules
+
+BUILD := build
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# --- Kernel ------------------------------------------------------------------
+
+ifeq ($(origin KVER),undefined)
+KVERS := $(foreach v,$(patsubst /boot/vmlinuz-%,%,$(wildcard /boot/vmlinuz-*)),\
+	   $(if $(wildcard /lib/modules/$(v)/build),$(v)))
+KVER := $(shell printf '%s\n' $(KVERS) | sort -V | tail -n 1)
+endif
+export KVER
+
+KDIR := /lib/modules/$(KVER)/build
+VMLINUZ := /boot/vmlinuz-$(KVER)
+VMLINUX := $(BUILD)/vmlinux-$(KVER)
+
+# Goals that work without a kernel; every other goal needs one.
+NO_KERNEL_GOALS := deps clean format check-format check-checkpatch check-shell help
+ifneq ($(filter-out $(NO_KERNEL_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
+ifeq ($(KVER),)
+$(error no kernel with both /boot/vmlinuz-VERSION and /lib/modules/VERSION/build; run 'make deps' (as root))
+endif
+ifeq ($(wildcard $(VMLINUZ)),)
+$(error $(VMLINUZ) not found; run 'make deps' (as root) or pick another KVER)
+endif
+ifeq ($(wildcard $(KDIR)/Makefile),)
+$(error $(KDIR) not found: no headers for $(KVER); run 'make deps' (as root))
+endif
+endif
+
+# Kernel source tarball (linux-source-X.Y), for checkpatch.pl and its data.
+KSRC_VER := $(shell echo '$(KVER)' | cut -d. -f1,2)
+LINUX_SRC_TAR ?= $(or $(wildcard /usr/src/linux-source-$(KSRC_VER).tar.xz),\
+		      $(lastword $(sort $(wildcard /usr/src/linux-source-*.tar.xz))))
+
+# Out-of-tree Kbuild directories: each source directory is mirrored (as
+# symlinks) into build/ and built there, so sources stay clean. Every module
+# the Kbuild file lists gets built; nothing here names a module.
+KMOD_OUT := $(BUILD)/kmod
+FIXTURE_MOD_SRC := tests/fixtures/warn_mod
+FIXTURE_MOD_OUT := $(BUILD)/fixtures/warn_mod
+
+# $(call kbuild,SRCDIR,OUTDIR[,MAKE ARGS])
+define kbuild
+	$(Q)scripts/mirror-tree.sh $(1) $(2)
+	+$(Q)$(MAKE) -C $(KDIR) M=$(abspath $(2)) $(3) modules
+endef
+
+# $(call sparse,SRCDIR,OUTDIR): C=2 checks every file even when up to date;
+# fail on any warning or error reported for a file of ours.
+define sparse
+	$(Q)scripts/mirror-tree.sh $(1) $(2)
+	+$(Q)set -o pipefail; \
+	$(MAKE) -C $(KDIR) M=$(abspath $(2)) C=2 modules 2>&1 | tee $(2)/sparse.log
+	$(Q)if grep -E '^$(abspath $(2))/[^:]+:[0-9]+:([0-9]+:)? (warning|error):' \
+		$(2)/sparse.log >/dev/null; then \
+		echo "sparse: warnings in $(1) (see above)" >&2; exit 1; fi
+endef
+
+.PHONY: all modules fixtures
+all: modules userspace
+
+# Kbuild says "Skipping BTF generation ... unavailability of vmlinux":
+# Debian's headers ship no vmlinux, so module-btf.sh adds the BTF afterwards,
+# based on the vmlinux extracted from /boot/vmlinuz-$(KVER).
+modules: $(VMLINUX)
+	$(call kbuild,kmod,$(KMOD_OUT))
+	$(Q)scripts/module-btf.sh $(VMLINUX) $(KMOD_OUT)
+
+fixtures:
+	$(call kbuild,$(FIXTURE_MOD_SRC),$(FIXTURE_MOD_OUT))
+
+$(VMLINUX): $(VMLINUZ)
+	@mkdir -p $(@D)
+	@echo "  VMLINUX $@"
+	$(Q)scripts/extract-vmlinux.sh $< $@
+
+# --- Userspace -----------------------------------------------------------------
+#
+# Objects land in build/ at the source's path: build/tools/lib/x.o,
+# build/tests/guest/y.o. Each tests/guest/NAME.c is one program,
+# build/tests/guest/NAME, linked with every tools/lib/*.c.
+
+CFLAGS ?= -O2 -g
+USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -Itools/lib -Ikmod/include/uapi -pthread
+USER_LDFLAGS := $(LDFLAGS) -pthread
+USER_LDLIBS := $(LDLIBS)
+
+LIB_SRCS := $(wildcard tools/lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+GUEST_TEST_SRCS := $(wildcard tests/guest/*.c)
+GUEST_TESTS := $(GUEST_TEST_SRCS:%.c=$(BUILD)/%)
+
+USER_PROGS := $(GUEST_TESTS)
+USER_OBJS := $(LIB_OBJS) $(GUEST_TESTS:=.o)
+
+.PHONY: userspace
+userspace: $(USER_PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(GUEST_TESTS): $(BUILD)/tests/guest/%: $(BUILD)/tests/guest/%.o $(LIB_OBJS)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $^ $(USER_LDLIBS)
+
+-include $(USER_OBJS:.o=.d)
+
+# Further components (bpf/, tools/) bring their own rules in mk/*.mk. They
+# may use BUILD, KVER, VMLINUX, LIB_OBJS, USER_CFLAGS, USER_LDFLAGS,
+# USER_LDLIBS and Q, build objects with the $(BUILD)/%.o rule above, and
+# add their programs as prerequisites of 'userspace'.
+include $(sort $(wildcard mk/*.mk))
+
+# --- Tests and the VM ----------------------------------------------------------
+
+.PHONY: test run vm
+test: all fixtures
+	tests/run $(T)
+
+run: all
+	tests/vm/run-vm $(VM_FLAGS) -- tools/demo.sh
+
+vm: all
+	tests/vm/run-vm $(VM_FLAGS) --interactive
+
+# --- Checks --------------------------------------------------------------------
+
+# checkpatch.pl and the data files it reads from its own directory, from the
+# kernel source tarball (extracted once).
+CHECKPATCH_DIR := $(BUILD)/checkpatch
+CHECKPATCH := $(CHECKPATCH_DIR)/checkpatch.pl
+CHECKPATCH_FILES := checkpatch.pl spelling.txt const_structs.checkpatch
+
+KERNEL_C_FILES = $(shell find kmod $(FIXTURE_MOD_SRC) -name '*.[ch]' 2>/dev/null | sort)
+USER_C_FILES = $(shell find tests tools bpf -name '*.[ch]' 2>/dev/null | sort)
+
+.PHONY: check check-checkpatch check-sparse check-format format
+check: check-checkpatch check-sparse check-format
+
+$(CHECKPATCH):
+	@if [ ! -f "$(LINUX_SRC_TAR)" ]; then \
+		echo "no kernel source tarball (/usr/src/linux-source-*.tar.xz); run 'make deps' (as root)" >&2; \
+		exit 1; fi
+	@echo "  TAR     $(LINUX_SRC_TAR) -> $(CHECKPATCH_DIR)"
+	$(Q)rm -rf $(CHECKPATCH_DIR).tmp && mkdir -p $(CHECKPATCH_DIR).tmp
+	$(Q)top=$$(basename $(LINUX_SRC_TAR) .tar.xz); \
+	tar -xJf $(LINUX_SRC_TAR) -C $(CHECKPATCH_DIR).tmp --strip-components=2 \
+		$(addprefix $$top/scripts/,$(CHECKPATCH_FILES))
+	$(Q)rm -rf $(CHECKPATCH_DIR) && mv $(CHECKPATCH_DIR).tmp $(CHECKPATCH_DIR)
+
+# No --ignore: out-of-tree files pass --strict as they are with --no-tree.
+check-checkpatch: $(CHECKPATCH)
+	@echo "  CHECKPATCH $(words $(KERNEL_C_FILES)) files"
+	$(Q)$(CHECKPATCH) --quiet --strict --no-tree --color=never -f $(KERNEL_C_FILES)
+
+check-sparse:
+	$(call sparse,kmod,$(KMOD_OUT))
+	$(call sparse,$(FIXTURE_MOD_SRC),$(FIXTURE_MOD_OUT))
+
+check-format:
+	@echo "  CLANG-FORMAT $(words $(USER_C_FILES)) files"
+	$(Q)$(if $(USER_C_FILES),clang-format --dry-run -Werror $(USER_C_FILES))
+
+format:
+	$(Q)$(if $(USER_C_FILES),clang-format -i $(USER_C_FILES))
+
+# Shell scripts (*.sh and files with a sh/bash shebang). Not part of 'check'
+# (shellcheck is not in the dependencies); SC2119/SC2120 are about functions
+# with optional arguments, which the test helpers have on purpose.
+SHELL_FILES = $(shell for f in $$(find scripts tests tools .ci -type f 2>/dev/null); do \
+		case $$f in (*.sh) echo $$f ;; \
+		(*) head -n 1 $$f | grep -qE '^\#!.*(/|env |busybox )(ba|da)?sh( |$$)' && echo $$f ;; \
+		esac; done | sort)
+
+.PHONY: check-shell
+check-shell:
+	@echo "  SHELLCHECK $(words $(SHELL_FILES)) files"
+	$(Q)shellcheck -x -e SC2119,SC2120 $(SHELL_FILES)
+
+# --- Misc ----------------------------------------------------------------------
+
+.PHONY: deps clean help
+deps:
+	scripts/deps.sh
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@sed -n '3,18s/^# \{0,1\}//p' Makefile

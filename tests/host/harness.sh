@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Self-test of the test harness (tests/run, tests/vm/run-vm), four boots:
+#  1. the runner on tests/fixtures: a failing test, a test whose module
+#     WARNs but which exits 0, a passing test run after it and a skipped
+#     one give not ok / not ok / ok / ok # SKIP, the session itself fails
+#     on the WARN, and the run is red;
+#  2. run-vm returns a command's stdout and exit status;
+#  3. run-vm passes a command that passes;
+#  4. run-vm kills a hanging guest at its --timeout.
+# vic-test-timeout: 240
+set -uo pipefail
+. "$VIC_ROOT/tests/lib/guest.sh" # for the TAP helpers
+
+cd "$VIC_ROOT" || exit 1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ko=$VIC_BUILD/fixtures/warn_mod/vic_warn_fixture.ko
+if [[ ! -f $ko ]]; then
+	tap_diag "$ko is not built: run 'make fixtures' ('make test' does)"
+	exit 1
+fi
+
+# has FILE REGEX DESC: FILE has a line matching REGEX (grep -E).
+has() {
+	tap_ok "grep -qE -- '$2' '$1'" "$3" || sed 's/^/#   | /' "$1"
+}
+
+# 1. The runner on the fixtures.
+tests/run --guest-dir tests/fixtures --dmesg "$tmp/dmesg1" >"$tmp/run.out" 2>&1
+tap_ok "[ $? -ne 0 ]" "runner: a failing fixture makes the run fail"
+has "$tmp/run.out" '^not ok [0-9]+ - guest/fail$' "runner: guest/fail is not ok"
+has "$tmp/run.out" '^    not ok 2 - a deliberate failure$' "runner: its output is indented below it"
+has "$tmp/run.out" '^not ok [0-9]+ - guest/module_warn$' "runner: a WARN fails the test that exits 0"
+has "$tmp/run.out" '^    #   .*WARNING:.*vic_warn_fixture' "runner: ... and shows the WARNING line"
+has "$tmp/run.out" '^    # kernel tainted: W' "runner: ... and the new taint"
+has "$tmp/run.out" '^ok [0-9]+ - guest/pass$' "runner: the test after it passes (splat blamed on its test only)"
+has "$tmp/run.out" '^ok [0-9]+ - guest/skip # SKIP fixture always skips$' "runner: exit 77 is a skip, with its reason"
+has "$tmp/run.out" '^not ok [0-9]+ - vm/session$' "runner: the session fails on the WARN"
+has "$tmp/run.out" '^1\.\.5$' "runner: plan 1..5"
+tap_is "$(tail -n 1 "$tmp/run.out")" "1 passed, 3 failed, 1 skipped" "runner: summary line"
+
+# 2. Exit status and stdout come back.
+# shellcheck disable=SC2016 # expanded in the guest
+out=$(tests/vm/run-vm --dmesg "$tmp/dmesg2" -- sh -c 'echo "hello from $(uname -r)"; exit 3' 2>"$tmp/err2")
+tap_is "$?" 3 "run-vm: the command's exit status comes back" || sed 's/^/#   | /' "$tmp/err2"
+tap_is "$out" "hello from $KVER" "run-vm: its stdout comes back (kernel $KVER)"
+tap_ok "[ -s '$tmp/dmesg2' ]" "run-vm: the kernel log is saved (--dmesg)"
+
+# 3. A passing command passes.
+out=$(tests/vm/run-vm --dmesg "$tmp/dmesg3" -- sh -c 'test -f tests/run && pwd' 2>"$tmp/err3")
+tap_is "$?" 0 "run-vm: a passing command passes" || sed 's/^/#   | /' "$tmp/err3"
+tap_is "$out" "$VIC_ROOT" "run-vm: it runs in the checkout, at the same path"
+
+# 4. A hanging command is killed at the timeout.
+SECONDS=0
+tests/vm/run-vm --timeout 10 --dmesg "$tmp/dmesg4" -- sleep 1000 >/dev/null 2>"$tmp/err4"
+rc=$? took=$SECONDS
+tap_is "$rc" 124 "run-vm: a hanging guest is killed (exit 124)" || sed 's/^/#   | /' "$tmp/err4"
+tap_ok "[ $took -lt 30 ]" "run-vm: ... at the timeout (10s; took ${took}s)"
+has "$tmp/err4" 'timeout' "run-vm: ... and says so"
+# A QEMU of ours that outlived its run-vm would point at a deleted run dir.
+orphans() {
+	local pid dir
+	for pid in $(pgrep -f "qemu-system.*path=$VIC_BUILD/vm/run\\."); do
+		dir=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null |
+			sed -n "s|.*path=\($VIC_BUILD/vm/run\\.[^/,]*\).*|\1|p" | head -n 1)
+		[[ -n $dir && ! -d $dir ]] && echo "$pid"
+	done
+	return 0
+}
+tap_is "$(orphans)" "" "run-vm: no QEMU left behind"
+
+tap_done
