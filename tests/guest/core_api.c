@@ -13,8 +13,8 @@
 #include "../lib/vt.h"
 #include "vic_debugfs.h"
 
-#define NVEC	8
-#define SLOTS	4
+#define NVEC 8
+#define SLOTS 4
 
 static int dev_fd, dev_id;
 static int efd[NVEC];
@@ -86,11 +86,13 @@ static void test_context(void)
 
 	tap_ok(dev_id >= 0, "context created, dev %d", dev_id);
 	tap_ok(!vic_dbg_read_name(dev_id, name, sizeof(name)) &&
-	       !strcmp(name, "vic_test"), "debugfs name is the device's name");
+		       !strcmp(name, "vic_test"),
+	       "debugfs name is the device's name");
 	tap_is(vic_dbg_read_vectors(dev_id, v, NVEC + 1), NVEC,
 	       "debugfs lists one line per vector");
 	tap_ok(!strcmp(v[3].type, "ims") && !v[3].trigger && v[3].virq == -1 &&
-	       v[3].cookie == -1, "a fresh backed vector: ims, no trigger, no backing");
+		       v[3].cookie == -1,
+	       "a fresh backed vector: ims, no trigger, no backing");
 }
 
 static void test_set_emulated(void)
@@ -113,7 +115,8 @@ static void test_cookie(void)
 	struct vic_dbg_vec d;
 
 	tap_errno(cookie(0, 0x55), EINVAL, "set_cookie on emulated: -EINVAL");
-	tap_errno(cookie(NVEC, 0x55), EINVAL, "set_cookie out of range: -EINVAL");
+	tap_errno(cookie(NVEC, 0x55), EINVAL,
+		  "set_cookie out of range: -EINVAL");
 	tap_is(cookie(3, 0xabc), 0, "set_cookie(3, 0xabc)");
 	tap_is(vec(3).cookie, -1, "no allocation yet: debugfs cookie '-'");
 
@@ -122,7 +125,8 @@ static void test_cookie(void)
 	tap_ok(d.virq > 0 && d.cookie == 0xabc,
 	       "allocation used cookie 0xabc (virq %d, cookie 0x%llx)", d.virq,
 	       (long long)d.cookie);
-	tap_is(slot_cookie(d.virq), 0xabc, "the slot was programmed with 0xabc");
+	tap_is(slot_cookie(d.virq), 0xabc,
+	       "the slot was programmed with 0xabc");
 
 	tap_is(cookie(3, 0xdef), 0, "set_cookie(3, 0xdef) while allocated");
 	tap_is(vec(3).cookie, 0xabc, "current allocation keeps 0xabc");
@@ -145,17 +149,22 @@ static void test_set_irqs_errors(void)
 	struct vfio_irq_set s = { .argsz = sizeof(s) };
 	int32_t fds[NVEC];
 
-	tap_errno(vt_set_irqs(dev_fd, none | (1u << 10), 0, 1, NULL, 0),
-		  EINVAL, "unknown flag: -EINVAL");
-	tap_errno(vt_set_irqs(dev_fd, none | VFIO_IRQ_SET_DATA_BOOL, 0, 1,
-			      "\1", 1), EINVAL, "two DATA bits: -EINVAL");
+	tap_errno(vt_set_irqs(dev_fd, none | (1u << 10), 0, 1, NULL, 0), EINVAL,
+		  "unknown flag: -EINVAL");
+	tap_errno(vt_set_irqs(dev_fd, none | VFIO_IRQ_SET_DATA_BOOL, 0, 1, "\1",
+			      1),
+		  EINVAL, "two DATA bits: -EINVAL");
 	tap_errno(vt_set_irqs(dev_fd, none | VFIO_IRQ_SET_ACTION_MASK, 0, 1,
-			      NULL, 0), EINVAL, "two ACTION bits: -EINVAL");
-	tap_errno(vt_set_irqs(dev_fd, VFIO_IRQ_SET_DATA_NONE |
-			      VFIO_IRQ_SET_ACTION_MASK, 0, 1, NULL, 0),
+			      NULL, 0),
+		  EINVAL, "two ACTION bits: -EINVAL");
+	tap_errno(vt_set_irqs(dev_fd,
+			      VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_MASK,
+			      0, 1, NULL, 0),
 		  EINVAL, "ACTION_MASK on MSI-X: -EINVAL");
-	tap_errno(vt_set_irqs(dev_fd, VFIO_IRQ_SET_DATA_NONE |
-			      VFIO_IRQ_SET_ACTION_UNMASK, 0, 1, NULL, 0),
+	tap_errno(vt_set_irqs(dev_fd,
+			      VFIO_IRQ_SET_DATA_NONE |
+				      VFIO_IRQ_SET_ACTION_UNMASK,
+			      0, 1, NULL, 0),
 		  EINVAL, "ACTION_UNMASK on MSI-X: -EINVAL");
 	tap_errno(vt_set_irqs(dev_fd, none, 4, NVEC, NULL, 0), EINVAL,
 		  "start + count > nvec: -EINVAL");
@@ -237,18 +246,21 @@ static void test_loopback(void)
 	tap_is(count_triggers(), 6, "6 vectors have a trigger (not 5, 6)");
 	tap_is(ims_in_use(), 4, "4 backed vectors hold the 4 slots");
 
-	tap_is(vt_set_irqs(dev_fd, VFIO_IRQ_SET_DATA_NONE | trig, 0, NVEC,
-			   NULL, 0), 0, "loopback DATA_NONE on all vectors");
+	tap_is(vt_set_irqs(dev_fd, VFIO_IRQ_SET_DATA_NONE | trig, 0, NVEC, NULL,
+			   0),
+	       0, "loopback DATA_NONE on all vectors");
 	for (i = 0; i < NVEC; i++)
 		ok &= efd_take(efd[i]) == (i != 5 && i != 6);
 	tap_ok(ok, "each vector with a trigger signalled once, 5, 6 not");
 
 	tap_is(vt_set_irqs(dev_fd, VFIO_IRQ_SET_DATA_BOOL | trig, 0, NVEC,
-			   bools, 1), 0, "loopback DATA_BOOL 1,0,1,0,...");
+			   bools, 1),
+	       0, "loopback DATA_BOOL 1,0,1,0,...");
 	ok = 1;
 	for (i = 0; i < NVEC; i++)
 		ok &= efd_take(efd[i]) == (bools[i] && i != 6);
-	tap_ok(ok, "exactly the vectors whose byte is 1 (and trigger) signalled");
+	tap_ok(ok,
+	       "exactly the vectors whose byte is 1 (and trigger) signalled");
 
 	tap_is(vt_set_fds(dev_fd, 7, 1, &unset), 0, "fd -1 unsets vector 7");
 	tap_ok(!vec(7).trigger && vec(7).virq == -1,
@@ -293,7 +305,7 @@ static void test_signal(void)
 	       "raise x10 on vector 7, which has no trigger");
 	after = vec(7);
 	tap_ok(after.raised - before.raised == 10 &&
-	       after.dropped - before.dropped == 10,
+		       after.dropped - before.dropped == 10,
 	       "counted as 10 raised, 10 dropped");
 	tap_is(efd_take(efd[7]), 0, "nothing signalled");
 }

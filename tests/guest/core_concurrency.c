@@ -17,10 +17,10 @@
 #include "../lib/vt.h"
 #include "vic_debugfs.h"
 
-#define NVEC		4
-#define TIMER_RAISES	20000
-#define PROC_RAISES	20000
-#define NEFD		3
+#define NVEC 4
+#define TIMER_RAISES 20000
+#define PROC_RAISES 20000
+#define NEFD 3
 
 static int dev_fd, dev_id;
 static int efds[NEFD];
@@ -63,8 +63,11 @@ static void *proc_raiser(void *arg)
 static void run(uint32_t vector, uint32_t flags, const char *what)
 {
 	struct vic_test_timer t = {
-		.vector = vector, .flags = flags, .count = TIMER_RAISES,
-		.period_ns = 20000, .burst = 16,
+		.vector = vector,
+		.flags = flags,
+		.count = TIMER_RAISES,
+		.period_ns = 20000,
+		.burst = 16,
 	};
 	struct raiser r = { .vector = vector, .flags = flags };
 	struct vic_dbg_vec before, after;
@@ -96,7 +99,8 @@ static void run(uint32_t vector, uint32_t flags, const char *what)
 	       "%s: debugfs counts every raise", what);
 	tap_is(after.pended - before.pended, 0, "%s: nothing pended", what);
 	tap_is((after.delivered - before.delivered) +
-	       (after.dropped - before.dropped), TIMER_RAISES + PROC_RAISES,
+		       (after.dropped - before.dropped),
+	       TIMER_RAISES + PROC_RAISES,
 	       "%s: each raise delivered or dropped, exactly once", what);
 	tap_is(signalled, after.delivered - before.delivered,
 	       "%s: eventfd counts equal deliveries", what);

@@ -34,22 +34,22 @@ static inline int tap_ok(int cond, const char *fmt, ...)
 }
 
 /* Compare two integers, printing both on failure. */
-#define tap_is(got, want, ...)                                               \
-	({                                                                   \
-		long long _g = (long long)(got), _w = (long long)(want);     \
-		if (!tap_ok(_g == _w, __VA_ARGS__))                          \
-			printf("#   got %lld, want %lld\n", _g, _w);         \
-		_g == _w;                                                    \
+#define tap_is(got, want, ...)                                           \
+	({                                                               \
+		long long _g = (long long)(got), _w = (long long)(want); \
+		if (!tap_ok(_g == _w, __VA_ARGS__))                      \
+			printf("#   got %lld, want %lld\n", _g, _w);     \
+		_g == _w;                                                \
 	})
 
 /* A call that must fail with errno @err (returns -1, errno set). */
-#define tap_errno(ret, err, ...)                                             \
-	({                                                                   \
-		int _e = (ret) < 0 ? errno : 0;                              \
-		if (!tap_ok(_e == (err), __VA_ARGS__))                       \
-			printf("#   got errno %d (%s), want %d (%s)\n", _e,  \
-			       strerror(_e), (err), strerror(err));          \
-		_e == (err);                                                 \
+#define tap_errno(ret, err, ...)                                            \
+	({                                                                  \
+		int _e = (ret) < 0 ? errno : 0;                             \
+		if (!tap_ok(_e == (err), __VA_ARGS__))                      \
+			printf("#   got errno %d (%s), want %d (%s)\n", _e, \
+			       strerror(_e), (err), strerror(err));         \
+		_e == (err);                                                \
 	})
 
 static inline void tap_diag(const char *fmt, ...)

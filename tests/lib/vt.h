@@ -25,12 +25,13 @@ static inline void vt_load_modules(void)
 
 	if (!b)
 		b = "build";
-	snprintf(cmd, sizeof(cmd),
-		 "modprobe irqbypass && "
-		 "{ grep -q '^vic ' /proc/modules || insmod %s/kmod/vic.ko; } && "
-		 "{ grep -q '^vic_test ' /proc/modules || "
-		 "insmod %s/kmod/vic_test.ko; }",
-		 b, b);
+	snprintf(
+		cmd, sizeof(cmd),
+		"modprobe irqbypass && "
+		"{ grep -q '^vic ' /proc/modules || insmod %s/kmod/vic.ko; } && "
+		"{ grep -q '^vic_test ' /proc/modules || "
+		"insmod %s/kmod/vic_test.ko; }",
+		b, b);
 	if (system(cmd)) {
 		printf("Bail out! cannot load vic.ko and vic_test.ko\n");
 		exit(1);
@@ -78,22 +79,25 @@ static inline int vt_set_irqs(int fd, uint32_t flags, uint32_t start,
 static inline int vt_set_fds(int fd, uint32_t start, uint32_t count,
 			     const int32_t *fds)
 {
-	return vt_set_irqs(fd, VFIO_IRQ_SET_DATA_EVENTFD |
-			   VFIO_IRQ_SET_ACTION_TRIGGER,
-			   start, count, fds, sizeof(int32_t));
+	return vt_set_irqs(
+		fd, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+		start, count, fds, sizeof(int32_t));
 }
 
 static inline int vt_disable(int fd)
 {
-	return vt_set_irqs(fd, VFIO_IRQ_SET_DATA_NONE |
-			   VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL, 0);
+	return vt_set_irqs(fd,
+			   VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+			   0, 0, NULL, 0);
 }
 
 static inline int vt_signal(int fd, uint32_t vector, uint64_t count,
 			    uint32_t flags)
 {
 	struct vic_test_signal s = {
-		.vector = vector, .count = count, .flags = flags,
+		.vector = vector,
+		.count = count,
+		.flags = flags,
 	};
 
 	return ioctl(fd, VIC_TEST_SIGNAL, &s);
@@ -103,7 +107,10 @@ static inline int vt_msix(int fd, uint32_t space, uint32_t off, uint32_t len,
 			  int write, uint64_t *val)
 {
 	struct vic_test_msix m = {
-		.space = space, .off = off, .len = len, .write = write,
+		.space = space,
+		.off = off,
+		.len = len,
+		.write = write,
 		.val = *val,
 	};
 	int ret = ioctl(fd, VIC_TEST_MSIX, &m);

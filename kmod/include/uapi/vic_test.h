@@ -6,6 +6,7 @@
 #ifndef _UAPI_VIC_TEST_H
 #define _UAPI_VIC_TEST_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -28,7 +29,7 @@ struct vic_test_cookie {
 	__u64 cookie;
 };
 
-#define VIC_TEST_SIGNAL_RAISE	(1U << 0)	/* vic_raise, not send_signal */
+#define VIC_TEST_SIGNAL_RAISE	_BITUL(0)	/* vic_raise, not send_signal */
 
 /* Signal or raise a vector count times from process context. */
 struct vic_test_signal {
