@@ -19,9 +19,10 @@ import math
 import random
 import sys
 
-# metric -> True when lower is better
+# metric -> True when lower is better. Raw loop times (signal_vic_ns) are
+# left out: the machine's load moves them, while the ratio to the floor
+# measured in the same sample cancels it.
 GATED = {
-    "signal_vic_ns": True,
     "ratio_vic_over_floor": True,
     "gen_emul_ns": True,
     "gen_ims_ns": True,

@@ -72,12 +72,12 @@ void print_json(const struct results *r, const char *label, FILE *f)
 		const struct metric *m = &r->m[i];
 
 		fprintf(f,
-			"%s\n  \"%s\": {\"unit\": \"%s\", \"median\": %.6g, "
+			"%s\"%s\": {\"unit\": \"%s\", \"median\": %.6g, "
 			"\"samples\": [",
-			i ? "," : "", m->name, m->unit, median_of(r, m->name));
+			i ? ", " : "", m->name, m->unit, median_of(r, m->name));
 		for (j = 0; j < m->n; j++)
 			fprintf(f, "%s%.6g", j ? ", " : "", m->samples[j]);
 		fprintf(f, "]}");
 	}
-	fprintf(f, "\n}}\n");
+	fprintf(f, "}}\n");
 }
