@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * imstop: per-vector counts and latencies of the vic core, from the vic
+ * tracepoints and the eventfd signals they lead to.
+ *
+ * Every tracepoint handler exists twice, as tp_btf (needs the module's BTF)
+ * and raw_tp; the eventfd handler as fentry and kprobe. User space loads one
+ * variant of each (bpf_program__set_autoload()) and picks the eventfd
+ * function (eventfd_signal_mask or eventfd_signal) from the kernel's BTF.
+ *
+ * Correlation: a raise, its delivery and the eventfd signal run
+ * synchronously on one CPU (the IRQ of a backed vector is dispatched by
+ * genirq on the raising CPU). Each CPU keeps a small stack of in-flight
+ * raises: vic_raise pushes (dev, vector, time), vic_deliver finds its raise
+ * and, when it signals, records the trigger, and the eventfd probe matches
+ * its eventfd_ctx against that trigger. A stack, because an interrupt can
+ * run a whole raise -> signal sequence of its own between a raise and its
+ * signal in the interrupted context. Signals on eventfds no vic_deliver
+ * announced are not counted.
+ *
+ * Hot path cost: one hash lookup per raise (its slot, carried along the
+ * stack to the delivery and the signal), per-CPU array lookups for the
+ * counters, and the clock read only for the raises the latency budget
+ * lets through.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "imstop.h"
+
+/* Device id to trace, or -1 for all; set by user space before load. */
+const volatile __s64 targ_dev = -1;
+
+/*
+ * Time the signal latency of about lat_per_tick raises per jiffy and CPU
+ * (0: all; user space derives it from --lat-rate and HZ), so that high
+ * raise rates do not pay for reading the clock on every raise; counts
+ * stay exact. See lat_budget().
+ */
+const volatile __u32 lat_per_tick = 0;
+
+/*
+ * Set by user space once every program is attached: until then nothing is
+ * counted, so that no window sees a raise without its delivery, or a
+ * delivery without its signal, for an attach order's sake.
+ */
+volatile bool armed;
+
+/* max_entries of the vector maps are set by user space (--max-vectors). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ims_key);
+	__type(value, __u32);
+} slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK);
+	__uint(max_entries, 16384);
+	__type(value, __u32);
+} free_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct ims_counts);
+} counts SEC(".maps");
+
+/* Histograms for the first slots (--max-hist-vectors). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct ims_lat);
+} sig_lats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct ims_slow_lats);
+} slow_lats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IMS_MAX_DEVS);
+	__type(key, __u32);
+	__type(value, struct ims_dev);
+} devs SEC(".maps");
+
+/* Start times of allocations and cookie sets (slow path, may sleep). */
+struct start_key {
+	struct ims_key key;
+	__u32 kind;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct start_key);
+	__type(value, __u64);
+} starts SEC(".maps");
+
+/* Per-CPU state: diagnostics and the raises in flight. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ims_cpu);
+} cpus SEC(".maps");
+
+static __always_inline struct ims_cpu *cpu_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpus, &zero);
+}
+
+static __always_inline void diag_inc(struct ims_cpu *c, __u32 which)
+{
+	if (c && which < IMS_DIAG_NR)
+		c->diag[which]++;
+}
+
+static __always_inline bool skip_dev(__u32 dev)
+{
+	return !armed || (targ_dev >= 0 && dev != (__u64)targ_dev);
+}
+
+static __always_inline void make_key(struct ims_key *key, __u32 dev,
+				     __u32 vector)
+{
+	struct ims_dev *d = bpf_map_lookup_elem(&devs, &dev);
+
+	key->dev = dev;
+	key->vector = vector;
+	key->gen = d ? d->gen : 0;
+}
+
+/*
+ * The slot of a vector instance, given one from the free stack the first
+ * time; -1 when none is left. Two CPUs may race for a new vector: the
+ * loser gives its slot back.
+ */
+static __always_inline __s64 slot_get(const struct ims_key *key)
+{
+	__u32 *slot = bpf_map_lookup_elem(&slots, key), s;
+
+	if (slot)
+		return *slot;
+	if (bpf_map_pop_elem(&free_slots, &s)) {
+		diag_inc(cpu_get(), IMS_DIAG_MAP_FULL);
+		return -1;
+	}
+	if (bpf_map_update_elem(&slots, key, &s, BPF_NOEXIST))
+		bpf_map_push_elem(&free_slots, &s, 0);
+	slot = bpf_map_lookup_elem(&slots, key);
+	if (!slot) {
+		diag_inc(cpu_get(), IMS_DIAG_MAP_FULL);
+		return -1;
+	}
+	return *slot;
+}
+
+static __always_inline struct ims_counts *counts_get(__s64 slot)
+{
+	__u32 s = (__u32)slot;
+
+	if (slot < 0)
+		return NULL;
+	return bpf_map_lookup_elem(&counts, &s);
+}
+
+static __always_inline struct ims_lat *lat_get(__u32 slot, __u32 kind)
+{
+	struct ims_slow_lats *sl;
+
+	if (kind == IMS_LAT_SIGNAL)
+		return bpf_map_lookup_elem(&sig_lats, &slot);
+	sl = bpf_map_lookup_elem(&slow_lats, &slot);
+	if (!sl)
+		return NULL;
+	return kind == IMS_LAT_ALLOC ? &sl->alloc : &sl->cookie;
+}
+
+static __always_inline void lat_add(__u32 slot, __u32 kind, __u64 ns)
+{
+	struct ims_lat *l = lat_get(slot, kind);
+	__u64 b = ims_hist_slot(ns);
+
+	if (!l) {
+		diag_inc(cpu_get(), IMS_DIAG_NO_HIST);
+		return;
+	}
+	/* One register for the check and the access, for the verifier. */
+	barrier_var(b);
+	if (b >= IMS_HIST_SLOTS)
+		b = IMS_HIST_SLOTS - 1;
+	barrier_var(b);
+	__sync_fetch_and_add(&l->count, 1);
+	__sync_fetch_and_add(&l->sum_ns, ns);
+	__sync_fetch_and_add(&l->slots[b], 1);
+	if (ns > l->max_ns)
+		l->max_ns = ns;
+}
+
+/* Push an entry; on overflow, forget what is stale and start over. */
+static __always_inline void inflight_push(struct ims_cpu *f,
+					  const struct ims_key *key, __u32 slot,
+					  __u32 state, __u64 ts, __u64 trigger)
+{
+	__u32 d = f->depth;
+
+	if (d >= IMS_INFLIGHT_MAX) {
+		diag_inc(f, IMS_DIAG_OVERFLOW);
+		d = 0;
+	}
+	/* A no-op the verifier needs: d stays bounded in every copy. */
+	barrier_var(d);
+	d &= IMS_INFLIGHT_MAX - 1;
+	f->e[d].key = *key;
+	f->e[d].slot = slot;
+	f->e[d].state = state;
+	f->e[d].ts = ts;
+	f->e[d].trigger = trigger;
+	f->depth = d + 1;
+}
+
+/*
+ * May this raise be timed? Within the budget of lat_per_tick, each
+ * raise is timed with the probability that would have spent the budget
+ * in the previous tick (so every vector gets its share, whatever its
+ * place in a burst), and at most 4 budgets are spent in a tick.
+ */
+static __always_inline bool lat_budget(struct ims_cpu *f)
+{
+	__u32 per_tick = lat_per_tick;
+	__u64 now;
+
+	if (!per_tick)
+		return true;
+	now = bpf_jiffies64();
+	if (now != f->lat_tick) {
+		__u32 seen = now == f->lat_tick + 1 ? f->lat_seen : 0;
+
+		f->lat_thresh = seen <= per_tick ?
+					0xffffffff :
+					(__u32)(((__u64)per_tick << 32) / seen);
+		f->lat_tick = now;
+		f->lat_seen = 0;
+		f->lat_used = 0;
+	}
+	f->lat_seen++;
+	if (f->lat_used >= 4 * per_tick)
+		return false;
+	if (f->lat_thresh != 0xffffffff &&
+	    bpf_get_prandom_u32() >= f->lat_thresh)
+		return false;
+	f->lat_used++;
+	return true;
+}
+
+static __always_inline bool key_eq(const struct ims_key *a,
+				   const struct ims_key *b)
+{
+	return a->dev == b->dev && a->vector == b->vector && a->gen == b->gen;
+}
+
+static __always_inline int on_raise(__u32 dev, __u32 vector, __u32 emulated)
+{
+	__u64 flag = emulated ? IMS_VEC_EMULATED : IMS_VEC_BACKED;
+	struct ims_counts *c;
+	struct ims_cpu *f;
+	struct ims_key key;
+	__s64 slot;
+	__u64 ts = 0;
+
+	if (skip_dev(dev))
+		return 0;
+	make_key(&key, dev, vector);
+	slot = slot_get(&key);
+	c = counts_get(slot);
+	if (!c)
+		return 0;
+	__sync_fetch_and_add(&c->raised, 1);
+	if (!(c->flags & flag))
+		__sync_fetch_and_or(&c->flags, flag);
+	f = cpu_get();
+	if (!f)
+		return 0;
+	if (lat_budget(f))
+		ts = bpf_ktime_get_ns();
+	inflight_push(f, &key, (__u32)slot, IMS_RAISED, ts, 0);
+	return 0;
+}
+
+static __always_inline int on_deliver(__u32 dev, __u32 vector, __u64 trigger,
+				      __u32 status)
+{
+	struct ims_counts *c;
+	struct ims_cpu *f;
+	struct ims_key key;
+	__s64 slot = -1;
+	__u64 ts = 0;
+	int i;
+
+	if (skip_dev(dev))
+		return 0;
+	f = cpu_get();
+	if (!f)
+		return 0;
+	make_key(&key, dev, vector);
+	if (status != IMS_RELEASED) {
+		/* Find this delivery's raise; what is above it is stale. */
+		for (i = IMS_INFLIGHT_MAX - 1; i >= 0; i--) {
+			if (i >= f->depth || f->e[i].state != IMS_RAISED ||
+			    !key_eq(&f->e[i].key, &key))
+				continue;
+			ts = f->e[i].ts;
+			slot = f->e[i].slot;
+			f->depth = i;
+			break;
+		}
+		if (slot < 0)
+			diag_inc(f, IMS_DIAG_UNMATCHED);
+	}
+	if (slot < 0)
+		slot = slot_get(&key);
+	c = counts_get(slot);
+	if (!c)
+		return 0;
+	switch (status) {
+	case IMS_DELIVERED:
+		__sync_fetch_and_add(&c->delivered, 1);
+		break;
+	case IMS_PENDED:
+		__sync_fetch_and_add(&c->pended, 1);
+		break;
+	case IMS_DROPPED:
+		__sync_fetch_and_add(&c->dropped, 1);
+		break;
+	case IMS_RELEASED:
+		__sync_fetch_and_add(&c->released, 1);
+		break;
+	}
+	/* A released pending bit signals too, without a raise of its own;
+	 * not without a trigger. */
+	if (status == IMS_DELIVERED || (status == IMS_RELEASED && trigger))
+		inflight_push(f, &key, (__u32)slot, IMS_SIGNALLING, ts,
+			      trigger);
+	return 0;
+}
+
+static __always_inline int on_signal(__u64 ctx)
+{
+	struct ims_counts *c;
+	struct ims_cpu *f;
+	__u32 slot;
+	__u64 ts;
+	int i;
+
+	if (!armed)
+		return 0;
+	f = cpu_get();
+	if (!f)
+		return 0;
+	f->diag[IMS_DIAG_EVENTFD_CALLS]++;
+	for (i = IMS_INFLIGHT_MAX - 1; i >= 0; i--) {
+		if (i >= f->depth || f->e[i].state != IMS_SIGNALLING ||
+		    f->e[i].trigger != ctx)
+			continue;
+		f->depth = i;
+		ts = f->e[i].ts;
+		slot = f->e[i].slot;
+		c = counts_get(slot);
+		if (!c)
+			return 0;
+		__sync_fetch_and_add(&c->signals, 1);
+		if (ts)
+			lat_add(slot, IMS_LAT_SIGNAL, bpf_ktime_get_ns() - ts);
+		return 0;
+	}
+	return 0;
+}
+
+static __always_inline int on_start(__u32 dev, __u32 vector, __u32 kind)
+{
+	struct start_key sk = { .kind = kind };
+	__u64 now;
+
+	if (skip_dev(dev))
+		return 0;
+	make_key(&sk.key, dev, vector);
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&starts, &sk, &now, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_end(__u32 dev, __u32 vector, __u32 kind, int ret)
+{
+	struct start_key sk = { .kind = kind };
+	struct ims_counts *c;
+	__u64 *start, ts = 0;
+	__s64 slot;
+
+	if (skip_dev(dev))
+		return 0;
+	make_key(&sk.key, dev, vector);
+	start = bpf_map_lookup_elem(&starts, &sk);
+	if (start) {
+		ts = *start;
+		bpf_map_delete_elem(&starts, &sk);
+	}
+	slot = slot_get(&sk.key);
+	c = counts_get(slot);
+	if (!c)
+		return 0;
+	if (kind == IMS_LAT_ALLOC) {
+		if (ret < 0) {
+			__sync_fetch_and_add(&c->alloc_fails, 1);
+			return 0;
+		}
+		__sync_fetch_and_add(&c->allocs, 1);
+	} else {
+		if (ret < 0) {
+			__sync_fetch_and_add(&c->cookie_fails, 1);
+			return 0;
+		}
+		__sync_fetch_and_add(&c->cookie_sets, 1);
+	}
+	if (ts)
+		lat_add((__u32)slot, kind, bpf_ktime_get_ns() - ts);
+	return 0;
+}
+
+static __always_inline int on_irq_free(__u32 dev, __u32 vector)
+{
+	struct ims_counts *c;
+	struct ims_key key;
+
+	if (skip_dev(dev))
+		return 0;
+	make_key(&key, dev, vector);
+	c = counts_get(slot_get(&key));
+	if (c)
+		__sync_fetch_and_add(&c->frees, 1);
+	return 0;
+}
+
+static __always_inline int on_ctx_init(__u32 dev, __u32 nvec)
+{
+	struct ims_dev *d = bpf_map_lookup_elem(&devs, &dev);
+
+	if (!d)
+		return 0;
+	d->gen++;
+	d->released = 0;
+	d->nvec = nvec;
+	return 0;
+}
+
+static __always_inline int on_ctx_release(__u32 dev)
+{
+	struct ims_dev *d = bpf_map_lookup_elem(&devs, &dev);
+
+	if (d)
+		d->released = 1;
+	return 0;
+}
+
+/* One handler per event, as tp_btf and as raw_tp. */
+#define VIC_EVENT(event, call, args...) \
+	SEC("tp_btf/" #event)           \
+	int BPF_PROG(tpb_##event, args) \
+	{                               \
+		return call;            \
+	}                               \
+	SEC("raw_tp/" #event)           \
+	int BPF_PROG(raw_##event, args) \
+	{                               \
+		return call;            \
+	}
+
+VIC_EVENT(vic_ctx_init, on_ctx_init(dev, nvec), u32 dev, u32 nvec)
+VIC_EVENT(vic_ctx_release, on_ctx_release(dev), u32 dev)
+VIC_EVENT(vic_raise, on_raise(dev, vector, emulated), u32 dev, u32 vector,
+	  u32 emulated)
+VIC_EVENT(vic_deliver, on_deliver(dev, vector, trigger, status), u32 dev,
+	  u32 vector, u64 trigger, u32 status)
+VIC_EVENT(vic_irq_alloc_start, on_start(dev, vector, IMS_LAT_ALLOC), u32 dev,
+	  u32 vector, u64 cookie)
+VIC_EVENT(vic_irq_alloc_end, on_end(dev, vector, IMS_LAT_ALLOC, ret), u32 dev,
+	  u32 vector, int virq, int ret)
+VIC_EVENT(vic_irq_free, on_irq_free(dev, vector), u32 dev, u32 vector, int virq)
+VIC_EVENT(vic_cookie_set_start, on_start(dev, vector, IMS_LAT_COOKIE), u32 dev,
+	  u32 vector, u64 cookie)
+VIC_EVENT(vic_cookie_set_end, on_end(dev, vector, IMS_LAT_COOKIE, ret), u32 dev,
+	  u32 vector, int ret)
+
+/*
+ * The eventfd signal: the target (eventfd_signal_mask or eventfd_signal)
+ * is set at run time; either way the eventfd_ctx is the first argument.
+ */
+SEC("fentry")
+int BPF_PROG(fentry_eventfd, struct eventfd_ctx *efd)
+{
+	return on_signal((__u64)efd);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kprobe_eventfd, struct eventfd_ctx *efd)
+{
+	return on_signal((__u64)efd);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# imstop: a top for the vic core's vectors (libbpf CO-RE, see docs/imstop.md).
+# Included by the top-level Makefile; uses its BUILD, KVER, VMLINUX,
+# USER_CFLAGS, USER_LDFLAGS and Q.
+#
+#   build/bpf/vmlinux.h        the target kernel's types (from $(VMLINUX))
+#   build/bpf/imstop.bpf.o     the BPF programs (clang -target bpf, CO-RE)
+#   build/bpf/imstop.skel.h    their skeleton (bpftool gen skeleton)
+#   build/imstop               the tool
+#   build/imstop-load          load generator and overhead benchmark helper
+#
+#   make imstop-bench [ROUNDS=N]   overhead measurement in the test VM
+#   make imstop-demo               imstop live over vic_mdev traffic
+
+BPFTOOL ?= bpftool
+BPF_CLANG ?= clang
+IMSTOP_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+		 -e 's/ppc64le/powerpc/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
+
+IMSTOP_BPF_DIR := $(BUILD)/bpf
+IMSTOP_VMLINUX_H := $(IMSTOP_BPF_DIR)/vmlinux.h
+IMSTOP_BPF_OBJ := $(IMSTOP_BPF_DIR)/imstop.bpf.o
+IMSTOP_SKEL := $(IMSTOP_BPF_DIR)/imstop.skel.h
+
+IMSTOP := $(BUILD)/imstop
+IMSTOP_LOAD := $(BUILD)/imstop-load
+IMSTOP_OBJS := $(addprefix $(BUILD)/tools/imstop/,imstop.o hist.o output.o)
+IMSTOP_LOAD_OBJS := $(BUILD)/tools/imstop/imstop-load.o
+
+LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS := $(or $(shell pkg-config --libs libbpf 2>/dev/null),-lbpf)
+
+.PHONY: imstop
+imstop: $(IMSTOP) $(IMSTOP_LOAD)
+userspace: imstop
+
+$(IMSTOP_VMLINUX_H): $(VMLINUX)
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	$(Q)$(BPFTOOL) btf dump file $< format c >$@.tmp && mv $@.tmp $@
+
+$(IMSTOP_BPF_OBJ): bpf/imstop.bpf.c bpf/imstop.h $(IMSTOP_VMLINUX_H)
+	@mkdir -p $(@D)
+	@echo "  BPF     $@"
+	$(Q)$(BPF_CLANG) -g -O2 -Wall -Werror -target bpf \
+		-D__TARGET_ARCH_$(IMSTOP_ARCH) -I$(IMSTOP_BPF_DIR) -Ibpf \
+		$(LIBBPF_CFLAGS) -c $< -o $@
+
+$(IMSTOP_SKEL): $(IMSTOP_BPF_OBJ)
+	@echo "  SKEL    $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name imstop_bpf >$@.tmp && mv $@.tmp $@
+
+# The generic $(BUILD)/%.o rule compiles them, with these additions.
+$(IMSTOP_OBJS) $(IMSTOP_LOAD_OBJS): USER_CFLAGS += -I$(IMSTOP_BPF_DIR) -Ibpf \
+	-Itools/imstop $(LIBBPF_CFLAGS)
+$(IMSTOP_OBJS): $(IMSTOP_SKEL)
+
+$(IMSTOP): $(IMSTOP_OBJS) $(BUILD)/tools/lib/vic_debugfs.o
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) -lm $(USER_LDLIBS)
+
+$(IMSTOP_LOAD): $(IMSTOP_LOAD_OBJS) $(LIB_OBJS)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $^ $(USER_LDLIBS)
+
+-include $(IMSTOP_OBJS:.o=.d) $(IMSTOP_LOAD_OBJS:.o=.d)
+
+# imstop's overhead on the vic hot paths, against no tracer and against the
+# equivalent bpftrace script, in one boot of the test VM (ROUNDS=3).
+.PHONY: imstop-bench imstop-demo
+imstop-bench: all
+	tests/vm/run-vm $(VM_FLAGS) --timeout 3600 -- tools/imstop/imstop-bench.sh $(or $(ROUNDS),3)
+
+# imstop live over vic_mdev traffic for a few seconds (tools/demo.sh runs
+# tools/imstop-demo.sh for 'make run').
+imstop-demo: all
+	tests/vm/run-vm $(VM_FLAGS) -- tools/imstop-demo.sh

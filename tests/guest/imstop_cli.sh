@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# imstop's command line and its errors: usage errors, not root, vic.ko not
+# loaded, vic.ko without BTF (auto picks raw_tp; forcing tp_btf says what
+# to do), an unknown device name; libbpf's output only with -v; a count of
+# intervals; SIGTERM ends it cleanly with a final record; and it holds
+# vic.ko while it runs.
+# vic-test-timeout: 300
+set -uo pipefail
+. "$VIC_ROOT/tests/lib/guest.sh"
+
+imstop=$VIC_BUILD/imstop
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# run CMD...: status in $rc, stdout in $tmp/out, stderr in $tmp/err.
+run() {
+	rc=0
+	timeout 120 "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+}
+
+# says REGEX DESC: stderr matches.
+says() {
+	local r=0
+	grep -Eq -- "$1" "$tmp/err" || r=1
+	tap_ok "$r" "$2" || sed 's/^/# stderr: /' "$tmp/err"
+}
+
+# Usage errors: exit status 64, a message naming the problem.
+run "$imstop" -s bogus
+tap_is "$rc" 64 "-s bogus: usage error"
+says "invalid sort key 'bogus'" "... names the bad key"
+run "$imstop" -o xml
+tap_is "$rc" 64 "-o xml: usage error"
+run "$imstop" 0
+tap_is "$rc" 64 "interval 0: usage error"
+run "$imstop" 1 2 3
+tap_is "$rc" 64 "three positional arguments: usage error"
+run "$imstop" --tracepoints=perf
+tap_is "$rc" 64 "--tracepoints=perf: usage error"
+run "$imstop" --help
+tap_is "$rc" 0 "--help"
+tap_ok "grep -q -- '--eventfd-probe' '$tmp/out'" "--help lists the expert options"
+
+# Not loaded, then not root.
+vic_unload
+run "$imstop" 1 1
+tap_is "$rc" 1 "vic.ko not loaded: exit 1"
+says "vic module is not loaded: load vic.ko" "... and says to load it"
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$imstop" 1 1
+tap_is "$rc" 1 "not root: exit 1"
+says "must be run as root" "... and says so"
+
+# vic.ko without BTF: raw_tp.
+for m in irqbypass vfio vfio_iommu_type1 mdev; do
+	modprobe "$m"
+done
+objcopy --remove-section=.BTF "$VIC_BUILD/kmod/vic.ko" "$tmp/vic.ko"
+insmod "$tmp/vic.ko"
+tap_ok "[ -d /sys/module/vic ] && [ ! -e /sys/kernel/btf/vic ]" \
+	"vic.ko without BTF loads"
+run "$imstop" -o json 0.2 1
+tap_is "$rc" 0 "no module BTF: imstop runs"
+tap_ok "grep -q '\"tracepoints\":\"raw_tp\"' '$tmp/out'" "... on raw_tp"
+run "$imstop" --tracepoints=tp_btf -o json 0.2 1
+tap_is "$rc" 1 "no module BTF, --tracepoints=tp_btf: exit 1"
+says "vic.ko has no BTF .* rebuild it with 'make' .* --tracepoints=raw_tp" \
+	"... says how to get BTF or to use raw_tp"
+rmmod vic
+
+# The built vic.ko (with BTF).
+vic_load
+tap_ok "[ -e /sys/kernel/btf/vic ]" "the built vic.ko has BTF"
+run "$imstop" -o json 0.2 3
+tap_is "$rc" 0 "'imstop -o json 0.2 3' ends by itself"
+tap_is "$(grep -c '^{"version":1,' "$tmp/out")" 3 "... after 3 records"
+tap_ok "grep -q '\"tracepoints\":\"tp_btf\".*\"eventfd\":\"fentry\"' '$tmp/out'" \
+	"... on tp_btf and fentry"
+tap_ok "! grep -q libbpf '$tmp/err'" "no libbpf output without -v"
+run "$imstop" -v -o json 0.2 1
+tap_ok "grep -q '^libbpf: ' '$tmp/err'" "-v: libbpf's debug output"
+run "$imstop" -d no-such-device 1 1
+tap_is "$rc" 1 "-d with an unknown name: exit 1"
+says "no vic device named 'no-such-device'" "... and says so"
+
+# SIGTERM: clean exit, a final record; vic.ko is held meanwhile.
+"$imstop" -o json 60 >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for ((i = 0; i < 300; i++)); do
+	grep -q tracing "$tmp/err" && break
+	sleep 0.1
+done
+tap_ok "grep -q tracing '$tmp/err'" "imstop in the background is tracing"
+tap_ok "! rmmod vic 2>/dev/null" "vic.ko cannot be unloaded while imstop runs"
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+tap_is "$rc" 0 "SIGTERM: exit 0"
+tap_ok "grep -q '\"final\":true' '$tmp/out'" "... after a final record"
+vic_unload
+tap_ok "[ ! -d /sys/module/vic ]" "vic.ko unloads once imstop is gone"
+tap_done

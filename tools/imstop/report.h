@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * imstop: one report (a window of counts and latencies per vector) and the
+ * output formats that render it.
+ */
+#ifndef IMSTOP_REPORT_H
+#define IMSTOP_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+#include <linux/types.h>
+
+#include "hist.h"
+#include "imstop.h"
+
+#define IMS_NAME_LEN 64
+#define IMS_TYPE_LEN 16
+
+/* A vector's counts and latency histograms, summed over the CPUs. */
+struct vstats {
+	struct ims_counts c;
+	struct lat64 l[IMS_LAT_NR];
+};
+
+/* What is kept across windows of a vector instance the BPF side saw. */
+struct vtrack {
+	struct vstats total; /* since imstop started */
+	struct vstats win; /* this window (the total with --cumulative) */
+	__u32 raw[IMS_LAT_NR][IMS_HIST_SLOTS]; /* last bucket sums read */
+};
+
+/* One row: a vector instance seen, or an idle vector from debugfs. */
+struct vrow {
+	struct ims_key key;
+	char name[IMS_NAME_LEN];
+	char type[IMS_TYPE_LEN];
+	bool gone; /* the device was released or its id reused */
+	bool idle; /* configured (debugfs) but no event seen yet */
+	bool in_map; /* seen in the slots map this round */
+	__u32 slot; /* in the BPF maps */
+	struct vtrack *track; /* NULL for an idle row */
+	const struct vstats *win; /* the window's counts (zero if idle) */
+	struct lat_summary lat[IMS_LAT_NR];
+	double raised_ps;
+	double signals_ps;
+};
+
+/* The counters of struct ims_counts, by name, in output order. */
+struct counter_def {
+	const char *name;
+	size_t off;
+};
+
+#define NR_COUNTERS 11
+extern const struct counter_def counter_defs[NR_COUNTERS];
+extern const char *const lat_names[IMS_LAT_NR];
+extern const char *const diag_names[IMS_DIAG_NR];
+
+static inline __u64 counter(const struct vstats *s, int i)
+{
+	return *(const __u64 *)((const char *)&s->c + counter_defs[i].off);
+}
+
+struct report {
+	struct timespec now; /* wall clock */
+	double window_s; /* seconds the counts cover */
+	double elapsed_s; /* since tracing started */
+	bool cumulative;
+	bool final; /* the partial window before exiting on a signal */
+	unsigned long seq; /* record number, from 1 */
+	const char *tracepoints; /* "tp_btf" or "raw_tp" */
+	const char *eventfd_probe; /* "fentry" or "kprobe" */
+	const char *eventfd_func;
+	long long dev_filter; /* -1: all */
+	__u64 totals[NR_COUNTERS];
+	__u64 diag[IMS_DIAG_NR];
+	__u64 missed; /* handler runs the kernel skipped (recursion) */
+	long lat_rate; /* signal latency timing budget, per s and CPU */
+	__u64 lat_timed; /* signal latencies timed */
+	int ndevs;
+	int nactive;
+	bool debugfs; /* names and idle vectors available */
+	struct vrow **rows; /* sorted */
+	int nrows;
+	int max_rows; /* rows to show; < 0: all */
+	bool hist;
+};
+
+void output_text(const struct report *r, bool clear);
+void output_json(const struct report *r);
+void output_csv(const struct report *r);
+
+#endif /* IMSTOP_REPORT_H */
