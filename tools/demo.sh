@@ -3,7 +3,8 @@
 #
 # A tour of vic, run by 'make run' inside the test VM: load the modules,
 # show the vic tracepoints, create and remove a vic_mdev device with the
-# tracepoints on, and print what they recorded.
+# tracepoints on, and print what they recorded; then imstop live over a
+# device with traffic, and the core's debugfs counters.
 set -euo pipefail
 . "$VIC_ROOT/tests/lib/guest.sh" # vic_load, vic_unload
 
@@ -61,3 +62,8 @@ grep -v '^#' "$tracing/trace" | sed 's/^ *//; s/^/  /' || echo "  (nothing)"
 step "Unload"
 vic_unload
 echo "  vic modules unloaded; tracepoints gone: $([ -e "$events" ] && echo no || echo yes)"
+
+if ((mdev)) && [[ -x $VIC_BUILD/imstop ]]; then
+	step "imstop over live traffic: a vic_mdev device (16 vectors, 0-1 emulated), a trigger on every vector, the generator running, doorbells, a vector masked now and then"
+	"$VIC_ROOT/tools/imstop-demo.sh" 5
+fi

@@ -20,7 +20,8 @@ fi
 vic_load mdev nvec=16 nr_emulated=2 ims_program_delay_us=500 || exit 1
 
 err=$(mktemp)
-trap 'rm -f "$err"' EXIT
+load=$(mktemp)
+trap 'rm -f "$err" "$load"' EXIT
 "$b/imstop" -C 1 "$((secs + 1))" 2>"$err" &
 pid=$!
 for ((i = 0; i < 600; i++)); do
@@ -31,8 +32,10 @@ for ((i = 0; i < 600; i++)); do
 	fi
 	sleep 0.1
 done
-"$b/imstop-load" mdev-demo -t "$secs" -p 50000 >/dev/null
+"$b/imstop-load" mdev-demo -t "$secs" -p 50000 >"$load"
 rc=0
 wait "$pid" || rc=$?
+printf '\n== The core'"'"'s own counters, before the device went away\n'
+grep -v 'mdev-demo done' "$load"
 vic_unload
 exit "$rc"

@@ -27,6 +27,7 @@
 
 #include <vic_test.h>
 
+#include "vic_debugfs.h"
 #include "vicdev.h"
 
 #define MAX_REPEAT 64
@@ -243,6 +244,23 @@ static void mdev_gen(void)
 		report("mdev-gen", opt.n, runs, i);
 }
 
+/* Print the core's debugfs view of the instance named @name. */
+static void show_vectors(const char *name)
+{
+	char path[128], line[256];
+	int id = vic_dbg_find(name);
+	FILE *f;
+
+	snprintf(path, sizeof(path), VIC_DEBUGFS_ROOT "/%d/vectors", id);
+	f = id < 0 ? NULL : fopen(path, "r");
+	if (!f)
+		return;
+	printf("%s (device %s):\n", path, name);
+	while (fgets(line, sizeof(line), f))
+		printf("  %s", line);
+	fclose(f);
+}
+
 /*
  * The demo: every vector gets a trigger (IMS vectors allocate), a few
  * cookies are set, the generator raises all vectors round-robin, vector 1
@@ -278,6 +296,8 @@ static void mdev_demo(void)
 	}
 	vicdev_write32(&dev, VIC_MDEV_REG_GEN_CTRL, 0);
 	vicdev_gen_wait(&dev, 5000);
+	drain(0, n);
+	show_vectors(dev.uuid);
 	mdev_down();
 	printf("mdev-demo done\n");
 }
