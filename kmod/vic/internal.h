@@ -56,7 +56,8 @@ struct vic_vec_stats {
  * @ctx: the device context
  * @index: vector number
  * @emulated: signalled by the frontend (true) or backed by the backend
- * @backed: a backing interrupt is allocated and may be fired (RCU readers)
+ * @backed: the backing interrupt may be fired (RCU readers); false with
+ *	@virq set: retired, to be freed after a grace period
  * @trigger: the eventfd to signal, NULL when unset (RCU)
  * @state: VIC_VEC_* mask and pending bits
  * @stats: per-CPU counters
@@ -119,6 +120,7 @@ struct vic_ctx {
 void vic_account_raise(struct vic_vector *vec);
 void vic_release_pending(struct vic_vector *vec);
 int vic_vector_set_trigger(struct vic_vector *vec, int fd);
+void vic_vector_reap(struct vic_ctx *ctx, u32 start, u32 count);
 void vic_vector_drop_triggers(struct vic_ctx *ctx, u32 start, u32 count);
 
 /* msix.c */

@@ -58,6 +58,7 @@ static int vic_set_trigger_block(struct vic_ctx *ctx, u32 start, u32 count,
 		if (ret)
 			goto err_unwind;
 	}
+	vic_vector_reap(ctx, start, count);
 	return 0;
 
 err_unwind:

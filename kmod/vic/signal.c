@@ -160,7 +160,8 @@ int vic_raise(struct vic_ctx *ctx, unsigned int vector)
 
 	__vic_account_raise(vec);
 	vic_read_lock();
-	if (READ_ONCE(vec->backed))
+	/* Pairs with vic_backing_alloc(): fire() sees the backend's data. */
+	if (smp_load_acquire(&vec->backed))
 		ctx->ops->fire(ctx, vec);
 	else
 		__vic_deliver(vec);
@@ -202,28 +203,25 @@ static int vic_backing_alloc(struct vic_vector *vec)
 }
 
 /*
- * Free the backing interrupts of the backed vectors in [start, start +
- * count) that have one. One grace period covers them all: after it no
- * raise can still be firing any of them.
+ * Free the backing interrupts in [start, start + count) that were retired
+ * (unpublished with vec->backed = false, see vic_vector_set_trigger()).
+ * One grace period covers them all: after it no raise can still be firing
+ * any of them.
  */
-static void vic_backing_free_range(struct vic_ctx *ctx, u32 start, u32 count)
+static void vic_backing_reap(struct vic_ctx *ctx, u32 start, u32 count)
 {
 	bool any = false;
 	u32 i;
 
-	for (i = start; i < start + count; i++) {
-		if (ctx->vecs[i].backed) {
-			WRITE_ONCE(ctx->vecs[i].backed, false);
-			any = true;
-		}
-	}
+	for (i = start; i < start + count && !any; i++)
+		any = ctx->vecs[i].virq && !ctx->vecs[i].backed;
 	if (!any)
 		return;
 	synchronize_rcu();
 	for (i = start; i < start + count; i++) {
 		struct vic_vector *vec = &ctx->vecs[i];
 
-		if (!vec->virq)
+		if (!vec->virq || vec->backed)
 			continue;
 		ctx->ops->free(ctx, vec);
 		trace_vic_irq_free(ctx->id, vec->index, vec->virq);
@@ -247,8 +245,10 @@ static void vic_trigger_publish(struct vic_vector *vec,
 
 /*
  * Set (@fd >= 0) or unset (@fd < 0) the trigger of @vec. A backed vector
- * gets its backing interrupt when its first trigger is set and loses it
- * when the trigger is unset. Called with the configuration mutex held.
+ * gets its backing interrupt when its first trigger is set; unsetting the
+ * trigger retires it, and the caller frees what a block of calls retired
+ * with vic_vector_reap(), after one grace period for them all. Called with
+ * the configuration mutex held.
  */
 int vic_vector_set_trigger(struct vic_vector *vec, int fd)
 {
@@ -261,8 +261,8 @@ int vic_vector_set_trigger(struct vic_vector *vec, int fd)
 		if (!rcu_access_pointer(vec->trigger))
 			return 0;
 		vic_trigger_publish(vec, NULL);
-		if (!vec->emulated)
-			vic_backing_free_range(ctx, vec->index, 1);
+		/* Retired: vic_vector_reap() frees it after a grace period. */
+		WRITE_ONCE(vec->backed, false);
 		return 0;
 	}
 
@@ -274,7 +274,7 @@ int vic_vector_set_trigger(struct vic_vector *vec, int fd)
 		ret = PTR_ERR(trig->eventfd);
 		goto err_free;
 	}
-	if (!vec->emulated && !vec->backed) {
+	if (!vec->emulated && !vec->virq) {
 		ret = vic_backing_alloc(vec);
 		if (ret)
 			goto err_put;
@@ -301,6 +301,14 @@ void vic_vector_drop_triggers(struct vic_ctx *ctx, u32 start, u32 count)
 	for (i = start; i < start + count; i++) {
 		if (rcu_access_pointer(ctx->vecs[i].trigger))
 			vic_trigger_publish(&ctx->vecs[i], NULL);
+		WRITE_ONCE(ctx->vecs[i].backed, false);
 	}
-	vic_backing_free_range(ctx, start, count);
+	vic_backing_reap(ctx, start, count);
+}
+
+/* Free the backing interrupts that unsetting triggers retired. */
+void vic_vector_reap(struct vic_ctx *ctx, u32 start, u32 count)
+{
+	lockdep_assert_held(&ctx->lock);
+	vic_backing_reap(ctx, start, count);
 }

@@ -11,12 +11,16 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
 #include <uapi/vic_test.h>
 #include "vt.h"
+
+#define VT_MAX_BURST		1024
+#define VT_MIN_PERIOD_NS	10000
 
 /**
  * struct vt_file - the state behind one open of /dev/vic_test
@@ -77,7 +81,9 @@ static int vt_timer_start(struct vt_file *vf, struct vic_test_timer *arg)
 {
 	if (vf->running)
 		return -EBUSY;
-	if (!arg->count || !arg->burst)
+	/* Bounded work per expiry, and expiries far enough apart. */
+	if (!arg->count || !arg->burst || arg->burst > VT_MAX_BURST ||
+	    arg->period_ns < VT_MIN_PERIOD_NS)
 		return -EINVAL;
 	vf->tvec = arg->vector;
 	vf->tflags = arg->flags;
@@ -172,6 +178,8 @@ static long vt_signal(struct vt_file *vf, void __user *uarg)
 		ret = vt_signal_once(ctx, arg.vector, arg.flags);
 		if (ret)
 			return ret;
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		cond_resched();
 	}
 	return 0;
