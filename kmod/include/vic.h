@@ -118,6 +118,7 @@ int vic_set_irqs(struct vic_ctx *ctx, u32 flags, unsigned int start,
 int vic_set_irqs_ioctl(struct vic_ctx *ctx, struct vfio_irq_set *hdr,
 		       void __user *data);
 void vic_reset(struct vic_ctx *ctx);
+void vic_set_bus_master(struct vic_ctx *ctx, bool enable);
 
 int vic_send_signal(struct vic_ctx *ctx, unsigned int vector);
 int vic_raise(struct vic_ctx *ctx, unsigned int vector);

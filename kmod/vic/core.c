@@ -352,6 +352,38 @@ void vic_reset(struct vic_ctx *ctx)
 EXPORT_SYMBOL_GPL(vic_reset);
 
 /**
+ * vic_set_bus_master() - turn the bus mastering of a device on or off
+ * @ctx: the device context
+ * @enable: the device's PCI COMMAND Bus Master bit
+ *
+ * A function whose bus mastering is off sends no MSI-X message: while it
+ * is off, a raise of an unmasked vector is counted and traced as dropped
+ * (the message is lost, it does not set the pending bit), a raise of a
+ * masked vector still pends, and a pending bit that unmasking releases is
+ * cleared without signalling. A device that models COMMAND calls this on
+ * every change of the bit and at its reset; one that does not never calls
+ * it, and its vectors deliver (the state of a new context). vic_reset()
+ * keeps the setting.
+ *
+ * Context: process; takes the configuration mutex.
+ */
+void vic_set_bus_master(struct vic_ctx *ctx, bool enable)
+{
+	u32 i;
+
+	mutex_lock(&ctx->lock);
+	ctx->no_master = !enable;
+	for (i = 0; i < ctx->nvec; i++) {
+		if (enable)
+			atomic_andnot(VIC_VEC_NOMASTER, &ctx->vecs[i].state);
+		else
+			atomic_or(VIC_VEC_NOMASTER, &ctx->vecs[i].state);
+	}
+	mutex_unlock(&ctx->lock);
+}
+EXPORT_SYMBOL_GPL(vic_set_bus_master);
+
+/**
  * vic_vector_index() - the number of a vector
  * @vec: the vector
  *

@@ -54,8 +54,10 @@ static __always_inline void __vic_deliver(struct vic_vector *vec)
 			goto out;
 		}
 	}
-	if (!trig) {
-		trace_vic_deliver(vec->ctx->id, vec->index, 0, VIC_DROPPED);
+	/* No trigger, or bus mastering off: the message is lost. */
+	if (unlikely(!trig || (state & VIC_VEC_NOMASTER))) {
+		trace_vic_deliver(vec->ctx->id, vec->index,
+				  vic_trigger_addr(trig), VIC_DROPPED);
 		this_cpu_inc(vec->stats->dropped);
 		goto out;
 	}
@@ -75,7 +77,8 @@ out:
  * The entry that backends' interrupt handlers call once the backing
  * interrupt of @vec fired; the frontend calls it for emulated vectors.
  * A masked vector gets its pending bit set, a vector without a trigger
- * drops the raise; otherwise the trigger is signalled. Each call counts
+ * or of a device whose bus mastering is off drops the raise; otherwise
+ * the trigger is signalled. Each call counts
  * exactly once as delivered, pended or dropped.
  *
  * Context: any, including hard-IRQ; never sleeps.
@@ -89,7 +92,8 @@ EXPORT_SYMBOL_GPL(vic_deliver);
 /*
  * Signal the trigger of @vec for a pending bit that unmasking released.
  * The raise was counted as pended already; the release counts in none of
- * the four counters.
+ * the four counters. With bus mastering off the released message is lost:
+ * traced without a trigger, nothing signalled.
  */
 void vic_release_pending(struct vic_vector *vec)
 {
@@ -97,6 +101,8 @@ void vic_release_pending(struct vic_vector *vec)
 
 	vic_read_lock();
 	trig = vic_dereference(vec->trigger);
+	if (atomic_read(&vec->state) & VIC_VEC_NOMASTER)
+		trig = NULL;
 	trace_vic_deliver(vec->ctx->id, vec->index, vic_trigger_addr(trig),
 			  VIC_RELEASED);
 	if (trig)
