@@ -16,6 +16,14 @@
 #define VIC_MDEV_MSIX_CAP_END	(VIC_MDEV_MSIX_CAP_OFFSET + VIC_MSIX_CAP_SIZE)
 
 /* Little-endian values of 2, 4 or 8 bytes in a byte buffer. */
+static u16 vic_mdev_get_le16(const u8 *buf)
+{
+	__le16 v16;
+
+	memcpy(&v16, buf, sizeof(v16));
+	return le16_to_cpu(v16);
+}
+
 static void vic_mdev_put_le(u8 *buf, unsigned int len, u64 val)
 {
 	__le16 v16;
@@ -78,6 +86,15 @@ void vic_mdev_regs_reset(struct vic_mdev *vm)
 {
 	struct vic_mdev_gen *gen = &vm->gen;
 
+	/*
+	 * A function-level reset clears COMMAND: no memory decoding, no bus
+	 * mastering. BAR0's address and Interrupt Line are kept, as in
+	 * vfio-pci's virtual config space.
+	 */
+	vic_mdev_put_le(vm->config + PCI_COMMAND, 2, 0);
+	WRITE_ONCE(vm->mem_enabled, false);
+	vic_set_bus_master(vm->ctx, false);
+
 	vm->cookie_sel = 0;
 	atomic_set(&vm->last_error, 0);
 	gen->first = 0;
@@ -86,6 +103,53 @@ void vic_mdev_regs_reset(struct vic_mdev *vm)
 	gen->total = 0;
 	WRITE_ONCE(gen->done, 0);
 	WRITE_ONCE(gen->elapsed_ns, 0);
+}
+
+/*
+ * Writable bits of the header, per byte: COMMAND Memory Space, Bus Master
+ * and INTx Disable, the address bits of BAR0 (a 64 KiB BAR: bits 31..16;
+ * its flag bits are read-only) and Interrupt Line. The rest is read-only.
+ */
+static u8 vic_mdev_cfg_wmask(unsigned int pos)
+{
+	switch (pos) {
+	case PCI_COMMAND:
+		return PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	case PCI_COMMAND + 1:
+		return PCI_COMMAND_INTX_DISABLE >> 8;
+	case PCI_BASE_ADDRESS_0 + 2:
+		return (u8)(~(VIC_MDEV_BAR0_SIZE - 1) >> 16);
+	case PCI_BASE_ADDRESS_0 + 3:
+		return (u8)(~(VIC_MDEV_BAR0_SIZE - 1) >> 24);
+	case PCI_INTERRUPT_LINE:
+		return 0xff;
+	default:
+		return 0;
+	}
+}
+
+/* A header write of @len bytes at @off; vm->lock held. */
+static void vic_mdev_cfg_write(struct vic_mdev *vm, unsigned int off,
+			       const u8 *val, unsigned int len)
+{
+	bool master_was, master;
+	unsigned int i;
+	u16 cmd;
+
+	lockdep_assert_held(&vm->lock);
+	cmd = vic_mdev_get_le16(vm->config + PCI_COMMAND);
+	master_was = cmd & PCI_COMMAND_MASTER;
+	for (i = 0; i < len; i++) {
+		u8 wmask = vic_mdev_cfg_wmask(off + i);
+
+		vm->config[off + i] = (vm->config[off + i] & ~wmask) |
+				      (val[i] & wmask);
+	}
+	cmd = vic_mdev_get_le16(vm->config + PCI_COMMAND);
+	WRITE_ONCE(vm->mem_enabled, cmd & PCI_COMMAND_MEMORY);
+	master = cmd & PCI_COMMAND_MASTER;
+	if (master != master_was)
+		vic_set_bus_master(vm->ctx, master);
 }
 
 static unsigned int vic_mdev_cfg_chunk(loff_t off, size_t rem)
@@ -124,8 +188,11 @@ ssize_t vic_mdev_config_rw(struct vic_mdev *vm, char __user *ubuf,
 						      val, len, true, 0);
 				if (ret < 0)
 					return ret;
+			} else {
+				mutex_lock(&vm->lock);
+				vic_mdev_cfg_write(vm, off, val, len);
+				mutex_unlock(&vm->lock);
 			}
-			/* the rest of the header is read-only */
 		} else {
 			if (cap) {
 				ret = vic_msix_cap_rw(vm->ctx,
@@ -134,7 +201,9 @@ ssize_t vic_mdev_config_rw(struct vic_mdev *vm, char __user *ubuf,
 				if (ret < 0)
 					return ret;
 			} else {
+				mutex_lock(&vm->lock);
 				memcpy(val, vm->config + off, len);
+				mutex_unlock(&vm->lock);
 			}
 			if (copy_to_user(ubuf + done, val, len))
 				return -EFAULT;
@@ -367,6 +436,9 @@ ssize_t vic_mdev_bar0_rw(struct vic_mdev *vm, char __user *ubuf,
 		return -EINVAL;
 	if ((count != 4 && count != 8) || (o & (count - 1)))
 		return -EINVAL;
+	/* as vfio-pci: no access to the BAR while memory decoding is off */
+	if (!READ_ONCE(vm->mem_enabled))
+		return -EIO;
 
 	if (write && copy_from_user(buf, ubuf, count))
 		return -EFAULT;

@@ -19,6 +19,7 @@ static int vic_mdev_open_device(struct vfio_device *vdev)
 	mutex_lock(&vm->lock);
 	vic_mdev_gen_stop(&vm->gen);
 	vic_reset(vm->ctx);
+	vic_mdev_regs_init(vm);
 	vic_mdev_regs_reset(vm);
 	mutex_unlock(&vm->lock);
 	return 0;
@@ -97,6 +98,9 @@ static long vic_mdev_get_irq_info(struct vic_mdev *vm, void __user *arg)
 	if (copy_from_user(&info, arg, minsz))
 		return -EFAULT;
 	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
+		return -EINVAL;
+	/* A conventional PCI function has no error IRQ, as in vfio-pci. */
+	if (info.index == VFIO_PCI_ERR_IRQ_INDEX)
 		return -EINVAL;
 
 	/* Flags as vfio-pci reports them; only MSI-X and REQ have vectors. */

@@ -76,7 +76,8 @@ struct vic_mdev_gen {
  * @nvec: MSI-X vectors
  * @nr_emulated: emulated vectors, [0, @nr_emulated)
  * @ims: this instance's IMS provider (the shared simulated store)
- * @config: PCI config space outside the MSI-X capability
+ * @config: PCI config space outside the MSI-X capability (under @lock)
+ * @mem_enabled: COMMAND Memory Space: BAR0 accesses allowed (read lock-free)
  * @cookie_sel: COOKIE_SEL register
  * @last_error: LAST_ERROR register
  * @req_trigger: VFIO_PCI_REQ_IRQ_INDEX eventfd
@@ -90,6 +91,7 @@ struct vic_mdev {
 	unsigned int nr_emulated;
 	struct vic_ims_provider ims;
 	u8 config[PCI_CFG_SPACE_SIZE];
+	bool mem_enabled;
 	u32 cookie_sel;
 	atomic_t last_error;
 	struct eventfd_ctx *req_trigger;
