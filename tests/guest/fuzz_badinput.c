@@ -809,6 +809,8 @@ static void test_ioctls(void)
 		  "G3 IRQ_INFO cut by an unmapped page: EFAULT");
 	tap_is(ioctl(d.fd, VFIO_DEVICE_RESET, KPTR), 0,
 	       "G4 RESET with a garbage argument: 0 (no argument)");
+	/* the reset cleared COMMAND: enable the device again */
+	tap_is(vicdev_enable(&d), 0, "G4 ... and enable the device again");
 	tap_ok(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, d.fd,
 		    d.bar0_off) == MAP_FAILED,
 	       "G5 mmap of BAR0: fails (%s)", strerror(errno));

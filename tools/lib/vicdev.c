@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/pci_regs.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -310,6 +311,9 @@ int vicdev_open(struct vicdev *d, const char *uuid)
 	if (ret)
 		goto err;
 	d->nvec = ii.count;
+	ret = vicdev_enable(d);
+	if (ret)
+		goto err;
 	return ok();
 
 err:
@@ -320,10 +324,36 @@ err:
 
 int vicdev_open_device(struct vicdev *d)
 {
+	int ret;
+
 	d->fd = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, d->uuid);
 	if (d->fd < 0)
 		return fail(errno, "VFIO_GROUP_GET_DEVICE_FD %s", d->uuid);
-	return ok();
+	/*
+	 * A device opens with COMMAND 0: enable it, as a driver would
+	 * (vicdev_open() does it once it knows the config region).
+	 */
+	ret = d->cfg_size ? vicdev_enable(d) : 0;
+	if (ret) {
+		close(d->fd);
+		d->fd = -1;
+	}
+	return ret;
+}
+
+int vicdev_set_command(struct vicdev *d, uint16_t cmd)
+{
+	return vicdev_cfg_write16(d, PCI_COMMAND, cmd);
+}
+
+int vicdev_get_command(struct vicdev *d, uint16_t *cmd)
+{
+	return vicdev_cfg_read16(d, PCI_COMMAND, cmd);
+}
+
+int vicdev_enable(struct vicdev *d)
+{
+	return vicdev_set_command(d, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 }
 
 void vicdev_close_device(struct vicdev *d)
@@ -654,11 +684,18 @@ int vicdev_req_set(struct vicdev *d, int32_t fd)
 			       0, 1, &fd, sizeof(fd));
 }
 
-int vicdev_reset(struct vicdev *d)
+int vicdev_reset_only(struct vicdev *d)
 {
 	if (ioctl(d->fd, VFIO_DEVICE_RESET))
 		return fail(errno, "VFIO_DEVICE_RESET");
 	return ok();
+}
+
+int vicdev_reset(struct vicdev *d)
+{
+	int ret = vicdev_reset_only(d);
+
+	return ret ? ret : vicdev_enable(d);
 }
 
 /* --- eventfds --------------------------------------------------------- */

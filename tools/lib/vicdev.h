@@ -71,8 +71,19 @@ int vicdev_available(void);
 
 /* Open an instance: container, group, device fd; regions looked up. */
 int vicdev_open(struct vicdev *d, const char *uuid);
-/* (Re)open the device fd of an instance whose group is open. */
+/*
+ * (Re)open the device fd of an instance whose group is open, and enable
+ * it as a driver would (vicdev_enable()).
+ */
 int vicdev_open_device(struct vicdev *d);
+/*
+ * PCI COMMAND. A device opens (and resets) with COMMAND 0: no BAR0 access
+ * (-EIO), no MSI-X message. vicdev_enable() sets Memory Space and Bus
+ * Master.
+ */
+int vicdev_set_command(struct vicdev *d, uint16_t cmd);
+int vicdev_get_command(struct vicdev *d, uint16_t *cmd);
+int vicdev_enable(struct vicdev *d);
 /* Close the device fd only (the group and container stay). */
 void vicdev_close_device(struct vicdev *d);
 /* Close everything vicdev_open() opened. */
@@ -136,7 +147,9 @@ int vicdev_msix_unset(struct vicdev *d, uint32_t start, uint32_t count);
 int vicdev_msix_disable(struct vicdev *d);
 /* The REQ trigger (-1 unsets). */
 int vicdev_req_set(struct vicdev *d, int32_t fd);
+/* VFIO_DEVICE_RESET, then vicdev_enable(); _only: the ioctl alone. */
 int vicdev_reset(struct vicdev *d);
+int vicdev_reset_only(struct vicdev *d);
 
 /* Eventfds: non-blocking; take reads and resets the count (0 if none). */
 int vicdev_eventfd(void);

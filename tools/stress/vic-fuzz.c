@@ -32,6 +32,7 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <limits.h>
+#include <linux/pci_regs.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -76,6 +77,7 @@ static uint64_t iter;
 static struct {
 	bool msix_enabled;
 	bool req_set;
+	bool mem; /* COMMAND Memory Space: BAR0 accesses allowed */
 } st;
 
 /* Figures. */
@@ -585,6 +587,10 @@ static long oracle_region(uint64_t pos, uint64_t count, bool write, bool buf_ok)
 	if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
 		if (off >= CFG_SIZE || count > CFG_SIZE - off)
 			return -EINVAL;
+		/* a write of COMMAND's low byte sets Memory Space */
+		if (write && buf_ok && off <= PCI_COMMAND &&
+		    off + count > PCI_COMMAND)
+			st.mem = big[PCI_COMMAND - off] & PCI_COMMAND_MEMORY;
 		return !count || buf_ok ? (long)count : -EFAULT;
 	}
 	if (index != VFIO_PCI_BAR0_REGION_INDEX)
@@ -593,6 +599,8 @@ static long oracle_region(uint64_t pos, uint64_t count, bool write, bool buf_ok)
 		return -EINVAL;
 	if ((count != 4 && count != 8) || (off & (count - 1)))
 		return -EINVAL;
+	if (!st.mem)
+		return -EIO; /* memory decoding off, as vfio-pci */
 	/* a write copies the value in before looking at the register */
 	if (write && !buf_ok)
 		return -EFAULT;
@@ -711,6 +719,9 @@ static void fuzz_region(void)
 		v = rng_next(&rng);
 		memcpy(big + 8, &v, 8);
 	}
+	/* as a driver would, enable memory decoding again after a while */
+	if (!st.mem && rng_pct(&rng, 20) && !vicdev_enable(&d))
+		st.mem = true;
 	want = oracle_region(pos, count, write, buf_ok);
 	if (write)
 		ret = pwrite(d.fd, buf, count, (off_t)pos);
@@ -782,6 +793,7 @@ static long oracle_ioctl(uint32_t cmd, const uint8_t *arg, size_t readable)
 		return -ENOTTY; /* no feature at all */
 	case VFIO_DEVICE_RESET:
 		st.msix_enabled = false;
+		st.mem = false; /* the reset clears COMMAND */
 		return 0;
 	}
 	return -ENOTTY;
@@ -854,6 +866,7 @@ static void reopen(void)
 	fdtab[dev_slot].fd = d.fd;
 	st.msix_enabled = false;
 	st.req_set = false;
+	st.mem = true; /* vicdev_open_device() enables the device */
 }
 
 static void fuzz_device(void)
@@ -863,6 +876,7 @@ static void fuzz_device(void)
 	if (rng_pct(&rng, 70)) {
 		ret = vicdev_reset(&d);
 		st.msix_enabled = false;
+		st.mem = !ret; /* vicdev_reset() enables it again */
 		record(K_DEVICE, ret, errno, 0, "RESET");
 	} else {
 		reopen();
@@ -888,6 +902,7 @@ static bool health(bool background)
 	if (vicdev_reset(&d))
 		return false;
 	st.msix_enabled = false;
+	st.mem = true;
 	if (vicdev_eventfds(fds, 3))
 		return false;
 	req = vicdev_eventfd();
@@ -993,6 +1008,7 @@ int main(int argc, char **argv)
 	avail = vicdev_available();
 	if (vicdev_create(uuid) || vicdev_open(&d, uuid))
 		tap_bail("creating the instance");
+	st.mem = true; /* vicdev_open() enables the device */
 	dbg = vic_dbg_find(uuid);
 	if (dbg < 0)
 		tap_bail("debugfs entry of the instance");
