@@ -763,8 +763,10 @@ static long oracle_ioctl(uint32_t cmd, const uint8_t *arg, size_t readable)
 		memcpy(&index, arg + 8, 4);
 		if (argsz < 16)
 			return -EINVAL;
+		/* no ERR IRQ on a conventional PCI function, as vfio-pci */
 		if (cmd == VFIO_DEVICE_GET_IRQ_INFO &&
-		    index >= VFIO_PCI_NUM_IRQS)
+		    (index >= VFIO_PCI_NUM_IRQS ||
+		     index == VFIO_PCI_ERR_IRQ_INDEX))
 			return -EINVAL;
 		return 0;
 	case VFIO_DEVICE_GET_REGION_INFO:
