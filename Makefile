@@ -243,9 +243,12 @@ check-shell:
 # --- Misc ----------------------------------------------------------------------
 
 .PHONY: deps kernels clean help
+# Under sudo, the cache is the invoking user's (as 'make test' will look
+# there), unless KERNEL_CACHE was given.
 deps:
 	scripts/deps.sh
-	scripts/kernels.sh
+	$(if $(and $(SUDO_USER),$(filter-out command line environment,$(origin KERNEL_CACHE))),\
+	     sudo -u $(SUDO_USER) -H env -u VIC_KERNEL_CACHE )scripts/kernels.sh
 
 kernels:
 	scripts/kernels.sh
