@@ -11,10 +11,14 @@
 #   make deps       install the Debian packages everything needs (root)
 #   make clean      remove build/
 #
-# Variables: KVER=<version> (kernel to build and boot; default: the newest
-# one with both /boot/vmlinuz-KVER and /lib/modules/KVER/build), T=<pattern>
-# (tests to run), VM_FLAGS=<run-vm options> (e.g. "--smp 4 --mem 4G"), V=1.
-# Nothing is written outside build/.
+#   make kernels    fetch and unpack the 6.12 and rt kernels into a cache
+#
+# Variables: KERNEL=6.1|6.12|rt (kernel to build and boot; default 6.1, the
+# installed one), KVER=<version> (with KERNEL=6.1: another installed kernel;
+# default: the newest one with /boot/vmlinuz-KVER and its headers),
+# KERNEL_CACHE=<dir> (default ~/.cache/vic/kernels), T=<pattern> (tests to
+# run), VM_FLAGS=<run-vm options> (e.g. "--smp 4 --mem 4G"), V=1.
+# Nothing is written outside build/ and the kernel cache.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
@@ -31,21 +35,48 @@ Q := @
 endif
 
 # --- Kernel ------------------------------------------------------------------
+#
+# KERNEL=6.1 (default) is the installed Debian kernel (/boot, /lib/modules).
+# KERNEL=6.12|rt are Debian's packages unpacked by 'make kernels' into a
+# cache (KERNEL_CACHE), never installed: KROOT is then the root of the
+# unpacked packages (boot/, lib/modules/, usr/src/). Their builds go to
+# build/KVER/ so that two kernels do not clobber each other.
 
+KERNEL ?= 6.1
+KERNEL_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vic/kernels
+export VIC_KERNEL_CACHE := $(KERNEL_CACHE)
+
+ifeq ($(KERNEL),6.1)
+KROOT :=
 ifeq ($(origin KVER),undefined)
 KVERS := $(foreach v,$(patsubst /boot/vmlinuz-%,%,$(wildcard /boot/vmlinuz-*)),\
 	   $(if $(wildcard /lib/modules/$(v)/build),$(v)))
 KVER := $(shell printf '%s\n' $(KVERS) | sort -V | tail -n 1)
 endif
-export KVER
+else ifneq ($(filter 6.12 rt,$(KERNEL)),)
+KROOT := $(shell scripts/kernels.sh --print $(KERNEL))
+KVER := $(notdir $(firstword $(wildcard $(KROOT)/lib/modules/*)))
+BUILD := $(BUILD)/$(KVER)
+else
+$(error KERNEL=$(KERNEL): expected 6.1, 6.12 or rt)
+endif
+export KVER KROOT
+export VIC_BUILD := $(abspath $(BUILD))
 
-KDIR := /lib/modules/$(KVER)/build
-VMLINUZ := /boot/vmlinuz-$(KVER)
-VMLINUX := $(BUILD)/vmlinux-$(KVER)
+KDIR := $(KROOT)/lib/modules/$(KVER)/build
+VMLINUZ := $(KROOT)/boot/vmlinuz-$(KVER)
+# The headers of newer kernels ship a vmlinux with BTF; else it is
+# extracted from the image.
+VMLINUX := $(or $(wildcard $(KDIR)/vmlinux),$(BUILD)/vmlinux-$(KVER))
 
 # Goals that work without a kernel; every other goal needs one.
-NO_KERNEL_GOALS := deps clean format check-format check-checkpatch check-shell help
+NO_KERNEL_GOALS := deps kernels clean format check-format check-checkpatch check-shell help
 ifneq ($(filter-out $(NO_KERNEL_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
+ifneq ($(KERNEL),6.1)
+ifeq ($(KROOT),)
+$(error kernel $(KERNEL) is not in $(KERNEL_CACHE); run 'make kernels')
+endif
+endif
 ifeq ($(KVER),)
 $(error no kernel with both /boot/vmlinuz-VERSION and /lib/modules/VERSION/build; run 'make deps' (as root))
 endif
@@ -99,7 +130,7 @@ modules: $(VMLINUX)
 fixtures:
 	$(call kbuild,$(FIXTURE_MOD_SRC),$(FIXTURE_MOD_OUT))
 
-$(VMLINUX): $(VMLINUZ)
+$(BUILD)/vmlinux-$(KVER): $(VMLINUZ)
 	@mkdir -p $(@D)
 	@echo "  VMLINUX $@"
 	$(Q)scripts/extract-vmlinux.sh $< $@
@@ -211,12 +242,19 @@ check-shell:
 
 # --- Misc ----------------------------------------------------------------------
 
-.PHONY: deps clean help
+.PHONY: deps kernels clean help
+# Under sudo, the cache is the invoking user's (as 'make test' will look
+# there), unless KERNEL_CACHE was given.
 deps:
 	scripts/deps.sh
+	$(if $(and $(SUDO_USER),$(filter-out command line environment,$(origin KERNEL_CACHE))),\
+	     sudo -u $(SUDO_USER) -H env -u VIC_KERNEL_CACHE )scripts/kernels.sh
+
+kernels:
+	scripts/kernels.sh
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf build
 
 help:
-	@sed -n '3,18s/^# \{0,1\}//p' Makefile
+	@sed -n '3,23s/^# \{0,1\}//p' Makefile

@@ -5,6 +5,11 @@
  * - eventfd_signal() lost its count argument in 6.8.
  * - irq_bypass_register_producer() takes the eventfd and the IRQ in 6.17
  *   (the producer's token and irq became the core's business).
+ * - vfio_free_device() is gone since 6.2: the vfio core frees the device
+ *   itself after the driver's release callback.
+ * - Since 6.2, an emulated-IOMMU device must set the iommufd callbacks
+ *   (bind, unbind, attach_ioas; detach_ioas since 6.6), else opening it
+ *   fails.
  *
  * Kbuild probes the target kernel's headers and defines the VIC_* feature
  * macros below, so backports are followed too.
@@ -17,6 +22,7 @@
 
 #include <linux/eventfd.h>
 #include <linux/irqbypass.h>
+#include <linux/vfio.h>
 
 static inline void vic_eventfd_signal(struct eventfd_ctx *eventfd)
 {
@@ -43,5 +49,30 @@ static inline void vic_bypass_unregister(struct irq_bypass_producer *prod)
 {
 	irq_bypass_unregister_producer(prod);
 }
+
+/* The end of a vfio_device_ops.release callback. */
+static inline void vic_vfio_free_device(struct vfio_device *vdev)
+{
+#ifdef VIC_VFIO_FREE_DEVICE
+	vfio_free_device(vdev);
+#endif
+}
+
+/* In a struct vfio_device_ops initializer of an emulated-IOMMU device. */
+#ifdef VIC_VFIO_IOMMUFD_DETACH_IOAS
+#define VIC_VFIO_IOMMUFD_DETACH_IOAS_OP \
+	.detach_ioas = vfio_iommufd_emulated_detach_ioas,
+#else
+#define VIC_VFIO_IOMMUFD_DETACH_IOAS_OP
+#endif
+#ifdef VIC_VFIO_IOMMUFD_EMULATED
+#define VIC_VFIO_IOMMUFD_EMULATED_OPS                     \
+	.bind_iommufd = vfio_iommufd_emulated_bind,       \
+	.unbind_iommufd = vfio_iommufd_emulated_unbind,   \
+	.attach_ioas = vfio_iommufd_emulated_attach_ioas, \
+	VIC_VFIO_IOMMUFD_DETACH_IOAS_OP
+#else
+#define VIC_VFIO_IOMMUFD_EMULATED_OPS
+#endif
 
 #endif /* _VIC_COMPAT_H */

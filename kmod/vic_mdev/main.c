@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <linux/vfio.h>
 
+#include "compat.h"
 #include "vic_mdev.h"
 
 /* Instances a parent offers; the IMS store is the real limit. */
@@ -126,7 +127,7 @@ void vic_mdev_release_dev(struct vfio_device *vdev)
 	vic_ctx_release(vm->ctx);
 	WARN_ON(vm->req_trigger);
 	mutex_destroy(&vm->lock);
-	vfio_free_device(vdev);
+	vic_vfio_free_device(vdev);
 }
 
 static int vic_mdev_probe(struct mdev_device *mdev)

@@ -315,4 +315,5 @@ const struct vfio_device_ops vic_mdev_dev_ops = {
 	.write = vic_mdev_write,
 	.ioctl = vic_mdev_ioctl,
 	.request = vic_mdev_request,
+	VIC_VFIO_IOMMUFD_EMULATED_OPS
 };
