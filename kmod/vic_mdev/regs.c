@@ -81,20 +81,29 @@ void vic_mdev_regs_init(struct vic_mdev *vm)
 	/* the MSI-X capability itself is vic_msix_cap_rw()'s */
 }
 
+/*
+ * The header of a function just opened: as at power-on, COMMAND 0 (no
+ * memory decoding, no bus mastering), BAR0 unassigned, Interrupt Line 0.
+ * Called with vm->lock held.
+ */
+void vic_mdev_regs_power_on(struct vic_mdev *vm)
+{
+	vic_mdev_regs_init(vm);
+	WRITE_ONCE(vm->mem_enabled, false);
+	vic_set_bus_master(vm->ctx, false);
+}
+
 /* Called with vm->lock held and the generator stopped. */
 void vic_mdev_regs_reset(struct vic_mdev *vm)
 {
 	struct vic_mdev_gen *gen = &vm->gen;
 
 	/*
-	 * A function-level reset clears COMMAND: no memory decoding, no bus
-	 * mastering. BAR0's address and Interrupt Line are kept, as in
-	 * vfio-pci's virtual config space.
+	 * The PCI header (COMMAND, BAR0, Interrupt Line) is kept, as
+	 * vfio-pci keeps it: its VFIO_DEVICE_RESET saves and restores the
+	 * function's config space around the reset, and its virtual config
+	 * space is not touched by it.
 	 */
-	vic_mdev_put_le(vm->config + PCI_COMMAND, 2, 0);
-	WRITE_ONCE(vm->mem_enabled, false);
-	vic_set_bus_master(vm->ctx, false);
-
 	vm->cookie_sel = 0;
 	atomic_set(&vm->last_error, 0);
 	gen->first = 0;

@@ -19,7 +19,7 @@ static int vic_mdev_open_device(struct vfio_device *vdev)
 	mutex_lock(&vm->lock);
 	vic_mdev_gen_stop(&vm->gen);
 	vic_reset(vm->ctx);
-	vic_mdev_regs_init(vm);
+	vic_mdev_regs_power_on(vm);
 	vic_mdev_regs_reset(vm);
 	mutex_unlock(&vm->lock);
 	return 0;

@@ -112,6 +112,7 @@ extern const struct vfio_device_ops vic_mdev_dev_ops;
 
 /* regs.c */
 void vic_mdev_regs_init(struct vic_mdev *vm);
+void vic_mdev_regs_power_on(struct vic_mdev *vm);
 void vic_mdev_regs_reset(struct vic_mdev *vm);
 ssize_t vic_mdev_config_rw(struct vic_mdev *vm, char __user *ubuf,
 			   size_t count, loff_t off, bool write);

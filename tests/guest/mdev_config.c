@@ -4,9 +4,12 @@
  * Space, Bus Master and INTx Disable read back, the rest of COMMAND stays
  * 0; BAR0 sizing; Interrupt Line; no ERR IRQ; BAR0 accesses fail with
  * -EIO while memory decoding is off; no MSI-X message while bus mastering
- * is off (counted as dropped); VFIO_DEVICE_RESET clears COMMAND.
+ * is off (counted as dropped); VFIO_DEVICE_RESET keeps the header, as
+ * vfio-pci's does; opening gives the power-on header.
  */
 #include <linux/pci_regs.h>
+#include <linux/vfio.h>
+#include <sys/ioctl.h>
 
 #include "mdev_common.h"
 
@@ -135,20 +138,27 @@ static void test_reset(struct vicdev *d)
 
 	vicdev_set_command(d, CMD_RW);
 	vicdev_cfg_write(d, PCI_BASE_ADDRESS_0, &v32, 4);
-	tap_is(vicdev_reset_only(d), 0, "VFIO_DEVICE_RESET");
-	tap_is(command(d), 0, "reset clears COMMAND");
-	tap_errno(vicdev_read32(d, VIC_MDEV_REG_ID, &v32), EIO,
-		  "after reset: BAR0 read: EIO");
+	tap_is(vicdev_reset(d), 0, "VFIO_DEVICE_RESET");
+	tap_is(command(d), CMD_RW, "reset keeps COMMAND, as vfio-pci");
+	tap_is(vicdev_read32(d, VIC_MDEV_REG_ID, &v32), 0,
+	       "after reset: BAR0 still decodes");
+	tap_is(v32, 0x56494331, "... and reads the ID");
 	vicdev_cfg_read32(d, PCI_BASE_ADDRESS_0, &v32);
 	tap_is(v32, 0xfebc0000, "reset keeps the BAR0 address");
 	vicdev_cfg_read(d, PCI_INTERRUPT_LINE, &b, 1);
 	tap_is(b, 11, "reset keeps Interrupt Line");
 
+	/* a raw open: vicdev_open_device() would enable the device */
 	vicdev_close_device(d);
-	if (vicdev_open_device(d))
+	d->fd = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, d->uuid);
+	if (d->fd < 0)
 		mt_bail("reopening");
+	tap_is(command(d), 0, "reopen: COMMAND 0, as at power-on");
+	tap_errno(vicdev_read32(d, VIC_MDEV_REG_ID, &v32), EIO,
+		  "reopen: BAR0 read: EIO until Memory Space is set");
 	vicdev_cfg_read32(d, PCI_BASE_ADDRESS_0, &v32);
 	tap_is(v32, 0, "reopen: BAR0 address back to 0");
+	tap_is(vicdev_enable(d), 0, "reopen: enable");
 }
 
 int main(void)

@@ -684,18 +684,11 @@ int vicdev_req_set(struct vicdev *d, int32_t fd)
 			       0, 1, &fd, sizeof(fd));
 }
 
-int vicdev_reset_only(struct vicdev *d)
+int vicdev_reset(struct vicdev *d)
 {
 	if (ioctl(d->fd, VFIO_DEVICE_RESET))
 		return fail(errno, "VFIO_DEVICE_RESET");
 	return ok();
-}
-
-int vicdev_reset(struct vicdev *d)
-{
-	int ret = vicdev_reset_only(d);
-
-	return ret ? ret : vicdev_enable(d);
 }
 
 /* --- eventfds --------------------------------------------------------- */

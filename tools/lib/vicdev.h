@@ -149,7 +149,6 @@ int vicdev_msix_disable(struct vicdev *d);
 int vicdev_req_set(struct vicdev *d, int32_t fd);
 /* VFIO_DEVICE_RESET, then vicdev_enable(); _only: the ioctl alone. */
 int vicdev_reset(struct vicdev *d);
-int vicdev_reset_only(struct vicdev *d);
 
 /* Eventfds: non-blocking; take reads and resets the count (0 if none). */
 int vicdev_eventfd(void);
