@@ -20,7 +20,9 @@
 #   qmp.in/.out   QEMU's QMP monitor, FIFOs (replies and events: qmp.log)
 #   qemu.log      QEMU's own output
 
-L2_DIR='' L2_QEMU_PID='' L2_SEQ=0 L2_START_NS=0
+# L2_START_NS: when QEMU was started (l2_ns), for the boot time.
+# shellcheck disable=SC2034
+L2_DIR="" L2_QEMU_PID="" L2_SEQ=0 L2_START_NS=0
 L2_CTL='' L2_QMP='' L2_READERS=()
 
 # l2_ns: CLOCK_REALTIME in nanoseconds.
