@@ -5,7 +5,7 @@
 # running vic_guest.ko; doorbells, CMD, the generator, masking, the core's
 # counters against the guest's, a system_reset mid-traffic and removal of
 # the mdev while the guest runs (tests/nested/, docs/testing.md).
-# vic-test-timeout: 540
+# vic-test-timeout: 900
 set -uo pipefail
 . "$VIC_ROOT/tests/lib/guest.sh"
 # shellcheck source=tests/vm/common.sh
@@ -64,7 +64,7 @@ counts_str() {
 	printf '%s\n' "$@"
 }
 
-L2_BOOT_LIMIT=${VIC_L2_BOOT_LIMIT:-240}
+L2_BOOT_LIMIT=${VIC_L2_BOOT_LIMIT:-360}
 t_lane=$SECONDS
 l2_start "$uuid" "$work/l2" && sleep 1 && l2_alive
 tap_ok $? "QEMU runs with the mdev as vfio-pci" ||
