@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# A real VMM with a real guest driver (tests/nested/, docs/testing.md).
+# Included by the top-level Makefile.
+#
+#   make vmm-demo   boot the test VM, give a vic_mdev instance to a nested
+#                   Linux guest with QEMU's vfio-pci, show the guest's driver
+#                   (vic_guest) receiving its interrupts and the core's view
+#
+#   make vmm-test   the nested lane's checks (tests/nested/lane.sh) in one
+#                   boot of the test VM; not part of 'make test' yet (an L2
+#                   boot under TCG in TCG takes minutes, docs/testing.md)
+
+.PHONY: vmm-demo vmm-test
+vmm-demo: all
+	tests/vm/run-vm $(VM_FLAGS) -- tests/nested/demo.sh
+
+vmm-test: all
+	tests/vm/run-vm $(VM_FLAGS) --timeout 1800 -- tests/nested/lane.sh
