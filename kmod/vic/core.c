@@ -361,9 +361,9 @@ EXPORT_SYMBOL_GPL(vic_reset);
  * (the message is lost, it does not set the pending bit), a raise of a
  * masked vector still pends, and a pending bit that unmasking releases is
  * cleared without signalling. A device that models COMMAND calls this on
- * every change of the bit and at its reset; one that does not never calls
- * it, and its vectors deliver (the state of a new context). vic_reset()
- * keeps the setting.
+ * every change of the bit, and when it starts with the bit clear (open);
+ * one that does not never calls it, and its vectors deliver (the state of
+ * a new context). vic_reset() keeps the setting.
  *
  * Context: process; takes the configuration mutex.
  */
@@ -372,7 +372,6 @@ void vic_set_bus_master(struct vic_ctx *ctx, bool enable)
 	u32 i;
 
 	mutex_lock(&ctx->lock);
-	ctx->no_master = !enable;
 	for (i = 0; i < ctx->nvec; i++) {
 		if (enable)
 			atomic_andnot(VIC_VEC_NOMASTER, &ctx->vecs[i].state);

@@ -97,8 +97,6 @@ struct vic_vector {
  * @lock: serializes configuration (never taken on the delivery path)
  * @msix_enabled: MSI-X enabled through SET_IRQS
  * @msg_ctrl: MSI-X capability Message Control, writable bits only
- * @no_master: bus mastering is off (vic_set_bus_master()); mirrored in
- *	every vector's VIC_VEC_NOMASTER bit, which the delivery path reads
  * @layout: where the device places the MSI-X table and PBA
  * @ops: backend operations, NULL when every vector is emulated
  * @backend_priv: backend's private data
@@ -112,7 +110,6 @@ struct vic_ctx {
 	struct mutex lock;	/* configuration; never on the delivery path */
 	bool msix_enabled;
 	u16 msg_ctrl;
-	bool no_master;
 	struct vic_msix_layout layout;
 	const struct vic_backend_ops *ops;
 	void *backend_priv;
