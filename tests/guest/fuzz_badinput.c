@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* vic-test-vm: icount (the hrtimer hang checks: see mt_check_no_hog()) */
+
 /*
  * Hostile input, row by row of docs/bad-input.md (each check starts with
  * its row id): SET_IRQS headers (sizes, flags, indexes, huge counts,

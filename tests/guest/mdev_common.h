@@ -269,28 +269,32 @@ static inline struct mt_hrtimer_stats mt_hrtimer_stats(void)
 
 /*
  * Check that the hrtimer interrupt never ran away (hang detection: three
- * reprogramming retries in a row) since @before. A new longest hang of
- * 10 ms or more is a stall of the whole virtual CPU (a busy host), not
- * generator work, which is bounded to tens of microseconds per interrupt.
+ * reprogramming retries in a row) since @before.
+ *
+ * Only a test of the icount boot ("vic-test-vm: icount", docs/testing.md)
+ * can tell: there guest time is an instruction count, so a hang is work
+ * done in the interrupt. In a plain TCG guest, guest time is host time,
+ * and a vCPU thread the host stalls for a few hundred microseconds in the
+ * interrupt sees the next timers expire under it: with three busy guests
+ * on two host CPUs, such stalls gave hangs with the generators within
+ * their budget, and none under icount.
  */
 static inline void mt_check_no_hog(struct mt_hrtimer_stats before,
 				   const char *what)
 {
 	struct mt_hrtimer_stats now = mt_hrtimer_stats();
+	const char *icount = getenv("VIC_ICOUNT");
 
-	tap_diag("hrtimer interrupt: %llu retries, %llu hangs meanwhile",
-		 now.retries - before.retries, now.hangs - before.hangs);
-	/*
-	 * A generator raises for at most 50 us per expiry, so an interrupt
-	 * that took a millisecond or more was a stall of the virtual CPU by
-	 * the host, not the generators' doing.
-	 */
-	if (now.hangs != before.hangs && now.max_hang_ns > before.max_hang_ns &&
-	    now.max_hang_ns >= 1000000ull)
-		tap_ok(1, "%s # SKIP a %llu ns stall of the virtual CPU", what,
-		       now.max_hang_ns);
-	else
-		tap_is(now.hangs - before.hangs, 0, "%s", what);
+	tap_diag(
+		"hrtimer interrupt: %llu retries, %llu hangs meanwhile (longest hang since boot: %llu ns)",
+		now.retries - before.retries, now.hangs - before.hangs,
+		now.max_hang_ns);
+	if (!icount || strcmp(icount, "1")) {
+		tap_ok(0, "%s: needs the icount boot (vic-test-vm: icount)",
+		       what);
+		return;
+	}
+	tap_is(now.hangs - before.hangs, 0, "%s", what);
 }
 
 #endif /* MDEV_COMMON_H */

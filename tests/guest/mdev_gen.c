@@ -5,6 +5,8 @@
  * is honoured, stop works mid-run, bad programming sets LAST_ERROR; and
  * the per-raise cost GEN_ELAPSED_NS / GEN_DONE for emulated and IMS
  * vectors.
+ *
+ * vic-test-vm: icount (the hrtimer hang check: see mt_check_no_hog())
  */
 #include "mdev_common.h"
 

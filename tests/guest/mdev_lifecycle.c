@@ -4,6 +4,8 @@
  * loses and leaks nothing; removing an open instance signals REQ and
  * completes on close; module unload is refused while a device is open
  * and removes the remaining instances otherwise.
+ *
+ * vic-test-vm: icount (the hrtimer hang check: see mt_check_no_hog())
  */
 #include <pthread.h>
 #include <sys/stat.h>

@@ -1,15 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Self-test of the test harness (tests/run, tests/vm/run-vm), four boots:
+# Self-test of the test harness (tests/run, tests/vm/run-vm), five boots:
 #  1. the runner on tests/fixtures: a failing test, a test whose module
 #     WARNs but which exits 0, a passing test run after it and a skipped
 #     one give not ok / not ok / ok / ok # SKIP, the session itself fails
-#     on the WARN, and the run is red;
+#     on the WARN, and the run is red; the fixture that asks for icount runs
+#     in a second boot, which passes, and where guest time is not host
+#     time (it sleeps 300 s of guest time in less host time, both boots
+#     included);
 #  2. run-vm returns a command's stdout and exit status;
 #  3. run-vm passes a command that passes;
 #  4. run-vm kills a hanging guest at its --timeout.
-# vic-test-timeout: 240
+# vic-test-timeout: 480
 set -uo pipefail
 . "$VIC_ROOT/tests/lib/guest.sh" # for the TAP helpers
 
@@ -29,8 +32,10 @@ has() {
 }
 
 # 1. The runner on the fixtures.
+SECONDS=0
 tests/run --guest-dir tests/fixtures --dmesg "$tmp/dmesg1" >"$tmp/run.out" 2>&1
-tap_ok "[ $? -ne 0 ]" "runner: a failing fixture makes the run fail"
+rc=$? took=$SECONDS
+tap_ok "[ $rc -ne 0 ]" "runner: a failing fixture makes the run fail"
 has "$tmp/run.out" '^not ok [0-9]+ - guest/fail$' "runner: guest/fail is not ok"
 has "$tmp/run.out" '^    not ok 2 - a deliberate failure$' "runner: its output is indented below it"
 has "$tmp/run.out" '^not ok [0-9]+ - guest/module_warn$' "runner: a WARN fails the test that exits 0"
@@ -39,8 +44,11 @@ has "$tmp/run.out" '^    # kernel tainted: W' "runner: ... and the new taint"
 has "$tmp/run.out" '^ok [0-9]+ - guest/pass$' "runner: the test after it passes (splat blamed on its test only)"
 has "$tmp/run.out" '^ok [0-9]+ - guest/skip # SKIP fixture always skips$' "runner: exit 77 is a skip, with its reason"
 has "$tmp/run.out" '^not ok [0-9]+ - vm/session$' "runner: the session fails on the WARN"
-has "$tmp/run.out" '^1\.\.5$' "runner: plan 1..5"
-tap_is "$(tail -n 1 "$tmp/run.out")" "1 passed, 3 failed, 1 skipped" "runner: summary line"
+has "$tmp/run.out" '^ok [0-9]+ - guest/icount$' "runner: vic-test-vm: icount runs in the icount boot"
+has "$tmp/run.out" '^ok [0-9]+ - vm/session-icount$' "runner: ... and that boot passes"
+tap_ok "[ $took -lt 300 ]" "runner: ... where 300 s of guest sleep took less host time (${took}s, both boots)"
+has "$tmp/run.out" '^1\.\.7$' "runner: plan 1..7"
+tap_is "$(tail -n 1 "$tmp/run.out")" "3 passed, 3 failed, 1 skipped" "runner: summary line"
 
 # 2. Exit status and stdout come back.
 # shellcheck disable=SC2016 # expanded in the guest
@@ -71,6 +79,7 @@ orphans() {
 	done
 	return 0
 }
+
 tap_is "$(orphans)" "" "run-vm: no QEMU left behind"
 
 tap_done
