@@ -6,13 +6,14 @@
 #   build/tools/vic-bench      the benchmark suite, run in the guest
 #   make bench                 the suite, with a table of ratios vs targets
 #   make perf-gate BASE=REV    this checkout against REV (default HEAD^)
+#   make perf-gate-selftest    the gate's own test, 10 runs per case
 
 VIC_BENCH := $(BUILD)/tools/vic-bench
 VIC_BENCH_OBJS := $(addprefix $(BUILD)/tools/bench/,vic-bench.o results.o)
 BASE ?= HEAD^
 GATE_FLAGS ?=
 
-.PHONY: bench perf-gate
+.PHONY: bench perf-gate perf-gate-selftest
 userspace: $(VIC_BENCH)
 
 $(VIC_BENCH): $(VIC_BENCH_OBJS) $(LIB_OBJS)
@@ -26,3 +27,6 @@ bench: all
 
 perf-gate: all
 	tools/bench/perf-gate --base $(BASE) $(GATE_FLAGS)
+
+perf-gate-selftest: all
+	tools/bench/gate-selftest $(GATE_FLAGS)

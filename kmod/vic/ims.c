@@ -39,6 +39,7 @@ static irqreturn_t vic_ims_handler(int irq, void *arg)
 {
 	struct vic_vector *vec = arg;
 
+	vic_gate_pad_ims();
 	/* Hardware that raises on its own was not counted by vic_raise(). */
 	if (!vic_ims_prov(vec->ctx)->ops->fire)
 		vic_account_raise(vec);

@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/stringify.h>
 #include <linux/types.h>
 
 #include <vic.h>
@@ -169,13 +170,37 @@ static __always_inline void vic_read_unlock(void)
 			      rcu_read_lock_sched_held())
 
 /*
- * A known slowdown of the signal path that exists only to prove that the
- * performance gate catches one: `make VIC_GATE_SLOWDOWN_NS=N`.
+ * Known regressions that exist only to prove that the performance gate
+ * catches them (docs/performance.md), all off in a normal build:
+ * `make VIC_GATE_SLOWDOWN_NS=N` spins N ns on every signal (wall-clock
+ * lane); VIC_GATE_PAD_SIGNAL, VIC_GATE_PAD_IMS and VIC_GATE_PAD_SET_IRQS
+ * add exactly N instructions (nops) to every signal, to every IMS interrupt
+ * and to every vector a SET_IRQS sets (icount lane, where guest time is an
+ * instruction count).
  */
+#define VIC_GATE_NOPS(n)	".rept " __stringify(n) "\n\tnop\n\t.endr"
+
 static inline void vic_gate_slowdown(void)
 {
 #ifdef VIC_GATE_SLOWDOWN_NS
 	ndelay(VIC_GATE_SLOWDOWN_NS);
+#endif
+#ifdef VIC_GATE_PAD_SIGNAL
+	asm volatile(VIC_GATE_NOPS(VIC_GATE_PAD_SIGNAL) ::: "memory");
+#endif
+}
+
+static inline void vic_gate_pad_ims(void)
+{
+#ifdef VIC_GATE_PAD_IMS
+	asm volatile(VIC_GATE_NOPS(VIC_GATE_PAD_IMS) ::: "memory");
+#endif
+}
+
+static inline void vic_gate_pad_set_irqs(void)
+{
+#ifdef VIC_GATE_PAD_SET_IRQS
+	asm volatile(VIC_GATE_NOPS(VIC_GATE_PAD_SET_IRQS) ::: "memory");
 #endif
 }
 

@@ -54,6 +54,7 @@ static int vic_set_trigger_block(struct vic_ctx *ctx, u32 start, u32 count,
 	int ret;
 
 	for (i = 0; i < count; i++) {
+		vic_gate_pad_set_irqs();
 		ret = vic_vector_set_trigger(&ctx->vecs[start + i], fds[i]);
 		if (ret)
 			goto err_unwind;

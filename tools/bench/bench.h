@@ -5,6 +5,7 @@
 #ifndef VIC_BENCH_H
 #define VIC_BENCH_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #define BENCH_MAX_METRICS 32
@@ -18,6 +19,7 @@ struct metric {
 };
 
 struct results {
+	bool icount; /* guest time is an instruction count: names in _insn */
 	int n;
 	struct metric m[BENCH_MAX_METRICS];
 };

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Decide a performance gate from interleaved base/candidate samples.
 
-Reads vic-bench JSON records (one per line, each labelled "base" or
-"candidate"), pools the samples of each metric per side, and for each gated
-metric runs a one-sided Mann-Whitney U test (normal approximation with tie
+Reads vic-bench JSON records (one per line, labelled with their side, e.g.
+"base" or "candidate", or SIDE/TRACER for the generator with a tracer
+attached), pools the samples of each metric per side, and for each gated
+metric of the lane (icount: instruction counts; wall: wall-clock time) runs a one-sided Mann-Whitney U test (normal approximation with tie
 correction) for "the candidate is worse", plus a minimum effect size on the
 ratio of medians. A metric regresses when p < alpha AND the candidate's
 median is worse than the base's by more than the threshold. The change is
@@ -19,15 +20,46 @@ import math
 import random
 import sys
 
-# metric -> True when lower is better. Raw loop times (signal_vic_ns) are
-# left out: the machine's load moves them, while the ratio to the floor
-# measured in the same sample cancels it.
+# lane -> metric -> True when lower is better. A tracer's metrics are
+# TRACER:METRIC.
+#
+# icount: every metric with a target, as instructions per operation; the
+# host's load cannot move them.
+#
+# wall: raw loop times (signal_vic_ns) are left out: the machine's load
+# moves them, while the ratio to the floor measured in the same sample
+# cancels it. Scaling needs two vCPUs, which the icount lane does not have.
 GATED = {
-    "ratio_vic_over_floor": True,
-    "gen_emul_ns": True,
-    "gen_ims_ns": True,
-    "doorbell_rtt_us": True,
+    "icount": {
+        "signal_vic_insn": True,
+        "cookie_set_insn": True,
+        "gen_emul_insn": True,
+        "gen_ims_insn": True,
+        "doorbell_rtt_insn": True,
+        "set_irqs_256_insn": True,
+        "set_irqs_2048_insn": True,
+        "imstop:gen_emul_insn_traced": True,
+        "bpftrace:gen_emul_insn_traced": True,
+    },
+    "wall": {
+        "ratio_vic_over_floor": True,
+        "gen_emul_ns": True,
+        "gen_ims_ns": True,
+        "doorbell_rtt_us": True,
+        "ratio_2cpu_over_1cpu": False,
+    },
 }
+
+# What each piece of the instrument times: when it differs between the
+# two sides, those metrics are not compared.
+INSTRUMENT = {
+    "kmod/vic_test/bench.c": ("signal_", "cookie_set_", "ratio_vic_"),
+    "kmod/vic_mdev/gen.c": ("gen_",),
+}
+
+# icount: the floor (a bare eventfd_signal in the same loop) is the same
+# code on both sides; when it moved more than this, the instrument did.
+FLOOR_TOLERANCE_PCT = 1.0
 
 
 def median(xs):
@@ -76,8 +108,8 @@ def bootstrap_ci(base, cand, rounds=2000, seed=1):
     return ratios[int(0.025 * len(ratios))], ratios[int(0.975 * len(ratios)) - 1]
 
 
-def load(paths):
-    sides = {"base": {}, "candidate": {}}
+def load(paths, base, cand, lane):
+    sides = {base: {}, cand: {}}
     units = {}
     for path in paths:
         with open(path) as f:
@@ -86,13 +118,41 @@ def load(paths):
                 if not line.startswith("{"):
                     continue
                 rec = json.loads(line)
-                side = sides.get(rec["label"])
+                label, _, tracer = rec["label"].partition("/")
+                side = sides.get(label)
                 if side is None:
                     continue
+                if rec.get("lane", "wall") != lane:
+                    raise SystemExit(f"gate: a {rec.get('lane', 'wall')} "
+                                     f"record in the {lane} lane: {path}")
                 for name, m in rec["metrics"].items():
-                    side.setdefault(name, []).extend(m["samples"])
-                    units[name] = m["unit"]
-    return sides, units
+                    key = f"{tracer}:{name}" if tracer else name
+                    side.setdefault(key, []).extend(m["samples"])
+                    units[key] = m["unit"]
+    return sides[base], sides[cand], units
+
+
+def not_compared(lane, base, cand, changed):
+    """metric prefix -> why the two sides cannot be compared on it."""
+    why = {}
+    for path in changed:
+        for prefix in INSTRUMENT.get(path, ()):
+            why[prefix] = f"the instrument differs ({path})"
+    fb, fc = base.get("signal_floor_insn"), cand.get("signal_floor_insn")
+    if lane == "icount" and fb and fc:
+        moved = (median(fc) / median(fb) - 1) * 100
+        if abs(moved) > FLOOR_TOLERANCE_PCT:
+            for prefix in INSTRUMENT["kmod/vic_test/bench.c"]:
+                why[prefix] = f"the floor moved {moved:+.2f}%"
+    return why
+
+
+def reason(why, name):
+    metric = name.partition(":")[2] or name
+    for prefix, text in why.items():
+        if metric.startswith(prefix):
+            return text
+    return None
 
 
 def svg(results, path):
@@ -131,6 +191,15 @@ def svg(results, path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("samples", nargs="+", help="files of vic-bench JSON lines")
+    ap.add_argument("--lane", choices=sorted(GATED), default="wall",
+                    help="which metrics to gate (default wall)")
+    ap.add_argument("--pair", default="base:candidate",
+                    help="the labels compared, BASE:CANDIDATE "
+                         "(default base:candidate)")
+    ap.add_argument("--instrument-changed", action="append", default=[],
+                    metavar="FILE",
+                    help="a file of the instrument that differs between "
+                         "the sides: the metrics it times are not compared")
     ap.add_argument("--threshold", type=float, default=10.0,
                     help="minimum regression to fail, percent (default 10)")
     ap.add_argument("--alpha", type=float, default=0.01,
@@ -139,14 +208,23 @@ def main():
     ap.add_argument("--svg", help="write the strip plot here")
     args = ap.parse_args()
 
-    sides, units = load(args.samples)
-    results, failed = [], False
-    print(f"{'metric':24} {'base med':>11} {'cand med':>11} {'change':>8} "
+    base_label, _, cand_label = args.pair.partition(":")
+    base_all, cand_all, units = load(args.samples, base_label, cand_label,
+                                     args.lane)
+    why = not_compared(args.lane, base_all, cand_all,
+                       args.instrument_changed)
+    results, failed, skipped = [], False, []
+    print(f"{'metric':30} {'base med':>11} {'cand med':>11} {'change':>8} "
           f"{'95% CI':>17} {'p':>8}  verdict")
-    for name, lower_better in GATED.items():
-        base = sides["base"].get(name, [])
-        cand = sides["candidate"].get(name, [])
+    for name, lower_better in GATED[args.lane].items():
+        base = base_all.get(name, [])
+        cand = cand_all.get(name, [])
         if len(base) < 3 or len(cand) < 3:
+            continue
+        text = reason(why, name)
+        if text:
+            print(f"{name:30} not compared: {text}")
+            skipped.append({"metric": name, "not_compared": text})
             continue
         mb, mc = median(base), median(cand)
         ratio = mc / mb if mb else float("inf")
@@ -163,18 +241,21 @@ def main():
                         "ci95_pct": [(lo - 1) * 100, (hi - 1) * 100],
                         "p": p, "regressed": regressed,
                         "base": base, "candidate": cand})
-        print(f"{name:24} {mb:11.4g} {mc:11.4g} {(ratio - 1) * 100:+7.1f}% "
+        print(f"{name:30} {mb:11.4g} {mc:11.4g} {(ratio - 1) * 100:+7.1f}% "
               f"[{(lo - 1) * 100:+6.1f},{(hi - 1) * 100:+6.1f}]% {p:8.2g}  "
               f"{'REGRESSION' if regressed else 'ok'}")
-    if not results:
+    if not results and not skipped:
         print("perf-gate: no metric has samples from both sides", file=sys.stderr)
         return 2
-    print(f"threshold {args.threshold:g}% at alpha {args.alpha:g}: "
-          f"{'FAIL' if failed else 'PASS'}")
+    print(f"{args.lane} lane, threshold {args.threshold:g}% at alpha "
+          f"{args.alpha:g}: {'FAIL' if failed else 'PASS'}"
+          f"{f' ({len(skipped)} not compared)' if skipped else ''}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"threshold_pct": args.threshold, "alpha": args.alpha,
-                       "pass": not failed, "metrics": results}, f, indent=1)
+            json.dump({"lane": args.lane, "threshold_pct": args.threshold,
+                       "alpha": args.alpha, "pass": not failed,
+                       "metrics": results, "not_compared": skipped}, f,
+                      indent=1)
     if args.svg:
         svg(results, args.svg)
     return 1 if failed else 0

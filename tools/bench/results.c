@@ -8,6 +8,43 @@
 
 #include "bench.h"
 
+/*
+ * Under icount a guest nanosecond is one instruction: a time metric is
+ * reported as what it is, an instruction count ("gen_emul_ns" becomes
+ * "gen_emul_insn", "set_irqs_256_us" "set_irqs_256_insn" in instructions).
+ * Returns the name to use (static storage) and sets *@scale and *@unit.
+ */
+static const char *lane_name(const struct results *r, const char *name,
+			     const char **unit, double *scale)
+{
+	static char buf[128];
+	size_t i;
+
+	*scale = 1;
+	if (!r->icount)
+		return name;
+	for (i = 0; name[i]; i++) {
+		if (name[i] != '_' ||
+		    (name[i + 1] != 'n' && name[i + 1] != 'u') ||
+		    name[i + 2] != 's' || (name[i + 3] && name[i + 3] != '_'))
+			continue;
+		if (name[i + 1] == 'u')
+			*scale = 1000;
+		snprintf(buf, sizeof(buf), "%.*s_insn%s", (int)i, name,
+			 name + i + 3);
+		if (unit && *unit) {
+			if (!strcmp(*unit, "ns/op"))
+				*unit = "insn/op";
+			else if (!strcmp(*unit, "ns/raise"))
+				*unit = "insn/raise";
+			else if (!strcmp(*unit, "us") || !strcmp(*unit, "ns"))
+				*unit = "insn";
+		}
+		return buf;
+	}
+	return name;
+}
+
 static struct metric *find(struct results *r, const char *name,
 			   const char *unit)
 {
@@ -25,10 +62,13 @@ static struct metric *find(struct results *r, const char *name,
 
 void add_sample(struct results *r, const char *name, const char *unit, double v)
 {
-	struct metric *m = find(r, strdup(name), unit);
+	double scale;
+	struct metric *m;
 
+	name = lane_name(r, name, &unit, &scale);
+	m = find(r, strdup(name), unit);
 	if (m && m->n < BENCH_MAX_SAMPLES)
-		m->samples[m->n++] = v;
+		m->samples[m->n++] = v * scale;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -40,9 +80,11 @@ static int cmp_double(const void *a, const void *b)
 
 double median_of(const struct results *r, const char *name)
 {
-	double s[BENCH_MAX_SAMPLES];
-	struct metric *m = find((struct results *)r, name, NULL);
+	double s[BENCH_MAX_SAMPLES], scale;
+	struct metric *m;
 
+	name = lane_name(r, name, NULL, &scale);
+	m = find((struct results *)r, name, NULL);
 	if (!m || !m->n)
 		return 0;
 	memcpy(s, m->samples, m->n * sizeof(double));
@@ -66,8 +108,10 @@ void print_json(const struct results *r, const char *label, FILE *f)
 	int i, j;
 
 	uname(&u);
-	fprintf(f, "{\"label\": \"%s\", \"kernel\": \"%s\", \"metrics\": {",
-		label, u.release);
+	fprintf(f,
+		"{\"label\": \"%s\", \"lane\": \"%s\", \"kernel\": \"%s\", "
+		"\"metrics\": {",
+		label, r->icount ? "icount" : "wall", u.release);
 	for (i = 0; i < r->n; i++) {
 		const struct metric *m = &r->m[i];
 
