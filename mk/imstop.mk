@@ -25,7 +25,8 @@ IMSTOP_SKEL := $(IMSTOP_BPF_DIR)/imstop.skel.h
 
 IMSTOP := $(BUILD)/imstop
 IMSTOP_LOAD := $(BUILD)/imstop-load
-IMSTOP_OBJS := $(addprefix $(BUILD)/tools/imstop/,imstop.o hist.o output.o)
+IMSTOP_OBJS := $(addprefix $(BUILD)/tools/imstop/,imstop.o attach.o collect.o \
+		output.o hist.o util.o)
 IMSTOP_LOAD_OBJS := $(BUILD)/tools/imstop/imstop-load.o
 
 LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
