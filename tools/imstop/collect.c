@@ -12,11 +12,14 @@
 #include "collect.h"
 #include "util.h"
 
-/* The window of an idle row. */
-static const struct vstats zero_stats;
+/* The distributions of a slot without histograms, the window of an idle row. */
+static const struct lat64 zero_lat[IMS_LAT_NR];
+static const struct vstats zero_stats = { .l = zero_lat };
 
 static void vrow_free(struct vrow *r)
 {
+	if (r->track)
+		free(r->track->hist);
 	free(r->track);
 	free(r);
 }
@@ -30,12 +33,6 @@ int key_cmp(const struct ims_key *a, const struct ims_key *b)
 	if (a->vector != b->vector)
 		return a->vector < b->vector ? -1 : 1;
 	return 0;
-}
-
-static int vrow_ptr_cmp(const void *a, const void *b)
-{
-	return key_cmp(&(*(struct vrow *const *)a)->key,
-		       &(*(struct vrow *const *)b)->key);
 }
 
 static struct vrow *tab_find(struct collect *c, const struct ims_key *key)
@@ -77,7 +74,10 @@ void collect_start(struct collect *c)
 	c->last = c->start;
 }
 
-/* Read slot @slot's counters and histograms into c->cur_c, c->cur_l. */
+/*
+ * Read slot @slot's counters into c->cur_c and, if it has histograms, its
+ * latencies into c->cur_l.
+ */
 static int read_slot(struct collect *c, __u32 slot)
 {
 	const struct collect_src *src = c->src;
@@ -87,7 +87,6 @@ static int read_slot(struct collect *c, __u32 slot)
 	if (src->lookup(src->ctx, CM_COUNTS, &slot, c->pc_counts))
 		return -1;
 	memset(sum, 0, sizeof(*sum));
-	memset(c->cur_l, 0, sizeof(c->cur_l));
 	for (cpu = 0; cpu < src->ncpus; cpu++) {
 		const __u64 *from = (const __u64 *)&c->pc_counts[cpu];
 		__u64 *d = (__u64 *)sum;
@@ -99,6 +98,9 @@ static int read_slot(struct collect *c, __u32 slot)
 	for (cpu = 0; cpu < src->ncpus; cpu++)
 		sum->flags |= c->pc_counts[cpu].flags;
 
+	if (slot >= c->opts.max_hists)
+		return 0; /* no histograms */
+	memset(c->cur_l, 0, sizeof(c->cur_l));
 	if (!src->lookup(src->ctx, CM_SIG_LATS, &slot, c->pc_sig)) {
 		struct ims_lat *o = &c->cur_l[IMS_LAT_SIGNAL];
 
@@ -128,6 +130,7 @@ static int read_slot(struct collect *c, __u32 slot)
 static void row_update(struct collect *c, struct vrow *r)
 {
 	struct vstats *t = &r->track->total, *w = &r->track->win;
+	struct vhist *h = r->track->hist;
 	const __u64 *cur = (const __u64 *)&c->cur_c;
 	__u64 *tc = (__u64 *)&t->c, *wc = (__u64 *)&w->c;
 	int i, k;
@@ -137,9 +140,9 @@ static void row_update(struct collect *c, struct vrow *r)
 		tc[i] = cur[i];
 	}
 	w->c.flags = t->c.flags;
-	for (k = 0; k < IMS_LAT_NR; k++) {
+	for (k = 0; h && k < IMS_LAT_NR; k++) {
 		const struct ims_lat *now = &c->cur_l[k];
-		struct lat64 *tl = &t->l[k], *wl = &w->l[k];
+		struct lat64 *tl = &h->total[k], *wl = &h->win[k];
 
 		wl->count = now->count - tl->count;
 		wl->sum_ns = now->sum_ns - tl->sum_ns;
@@ -147,15 +150,18 @@ static void row_update(struct collect *c, struct vrow *r)
 		tl->sum_ns = now->sum_ns;
 		tl->max_ns = wl->max_ns = now->max_ns;
 		for (i = 0; i < IMS_HIST_SLOTS; i++) {
-			__u32 d = now->slots[i] - r->track->raw[k][i];
+			__u32 d = now->slots[i] - h->raw[k][i];
 
 			wl->slots[i] = d;
 			tl->slots[i] += d;
-			r->track->raw[k][i] = now->slots[i];
+			h->raw[k][i] = now->slots[i];
 		}
 	}
-	if (c->opts.cumulative)
-		*w = *t;
+	if (c->opts.cumulative) {
+		w->c = t->c;
+		if (h)
+			memcpy(h->win, h->total, sizeof(h->win));
+	}
 }
 
 static bool stats_active(const struct vstats *s)
@@ -169,12 +175,41 @@ static bool stats_active(const struct vstats *s)
 	return false;
 }
 
+static int key_qsort_cmp(const void *a, const void *b)
+{
+	return key_cmp(a, b);
+}
+
+/* A row for @key, whose counts are in @slot. */
+static struct vrow *vrow_new(struct collect *c, const struct ims_key *key,
+			     __u32 slot)
+{
+	struct vrow *r = must(calloc(1, sizeof(*r)));
+	struct vtrack *t = must(calloc(1, sizeof(*t)));
+
+	if (slot < c->opts.max_hists)
+		t->hist = must(calloc(1, sizeof(*t->hist)));
+	t->total.l = t->hist ? t->hist->total : zero_lat;
+	t->win.l = t->hist ? t->hist->win : zero_lat;
+	r->track = t;
+	r->key = *key;
+	r->slot = slot;
+	r->win = &t->win;
+	return r;
+}
+
+/*
+ * Read every slot of the slots map into the table. The keys are sorted
+ * once and merged with the table (sorted by key): O(n log n) for n keys
+ * however many are new. A key read twice (an iteration of a hash map
+ * starts over when the key it continues from goes away) is read once.
+ */
 static void read_stats_map(struct collect *c)
 {
 	const struct collect_src *src = c->src;
 	struct ims_key key, next, *prev = NULL;
-	int nkeys = 0, i;
-	struct vrow *r;
+	int nkeys = 0, nt = 0, i, j;
+	struct vrow **tab;
 	__u32 slot;
 
 	while (!src->next_key(src->ctx, CM_SLOTS, prev, &next)) {
@@ -183,40 +218,48 @@ static void read_stats_map(struct collect *c)
 		key = next;
 		prev = &key;
 	}
-	for (i = 0; i < c->ntab; i++)
-		c->tab[i]->in_map = false;
+	qsort(c->keys, nkeys, sizeof(*c->keys), key_qsort_cmp);
 
-	for (i = 0; i < nkeys; i++) {
-		if (src->lookup(src->ctx, CM_SLOTS, &c->keys[i], &slot) ||
-		    read_slot(c, slot))
-			continue; /* deleted meanwhile */
-		r = tab_find(c, &c->keys[i]);
-		if (!r) {
-			r = must(calloc(1, sizeof(*r)));
-			r->track = must(calloc(1, sizeof(*r->track)));
-			r->key = c->keys[i];
-			r->win = &r->track->win;
-			c->tab = grow(c->tab, &c->tabcap, c->ntab + 1,
-				      sizeof(*c->tab));
-			c->tab[c->ntab++] = r;
-			qsort(c->tab, c->ntab, sizeof(*c->tab), vrow_ptr_cmp);
-		}
-		row_update(c, r);
-		r->slot = slot;
-		r->in_map = true;
-	}
+	c->spare = grow(c->spare, &c->sparecap, nkeys + 1, sizeof(*c->spare));
+	tab = c->spare;
+	for (i = 0, j = 0; i < nkeys; i++) {
+		const struct ims_key *k = &c->keys[i];
+		struct vrow *r = NULL;
 
-	/* Rows whose map entry went away (not ours to delete): drop. */
-	for (i = 0; i < c->ntab;) {
-		if (c->tab[i]->in_map) {
-			i++;
+		if (i && !key_cmp(&c->keys[i - 1], k))
+			continue;
+		/* Rows whose map entry went away (not ours to delete). */
+		while (j < c->ntab && key_cmp(&c->tab[j]->key, k) < 0)
+			vrow_free(c->tab[j++]);
+		if (j < c->ntab && !key_cmp(&c->tab[j]->key, k))
+			r = c->tab[j++];
+		if (src->lookup(src->ctx, CM_SLOTS, k, &slot) ||
+		    read_slot(c, slot)) {
+			/* Deleted meanwhile. */
+			if (r)
+				vrow_free(r);
 			continue;
 		}
-		vrow_free(c->tab[i]);
-		memmove(&c->tab[i], &c->tab[i + 1],
-			(c->ntab - i - 1) * sizeof(*c->tab));
-		c->ntab--;
+		if (r && r->slot != slot) {
+			/* Another instance of the key: start afresh. */
+			vrow_free(r);
+			r = NULL;
+		}
+		if (!r)
+			r = vrow_new(c, k, slot);
+		row_update(c, r);
+		r->slot = slot;
+		tab[nt++] = r;
 	}
+	while (j < c->ntab)
+		vrow_free(c->tab[j++]);
+
+	c->spare = c->tab;
+	i = c->sparecap;
+	c->sparecap = c->tabcap;
+	c->tab = tab;
+	c->tabcap = i;
+	c->ntab = nt;
 }
 
 /* The per-CPU diagnostics, summed. */
@@ -483,20 +526,18 @@ void collect_window(struct collect *c, struct report *r, bool final)
 
 void collect_done(struct collect *c)
 {
-	int i;
+	int i, n = 0;
 
 	/* Gone rows have been reported once: forget them. */
-	for (i = 0; i < c->ntab;) {
+	for (i = 0; i < c->ntab; i++) {
 		if (!c->tab[i]->gone) {
-			i++;
+			c->tab[n++] = c->tab[i];
 			continue;
 		}
 		release_slot(c, c->tab[i]);
 		vrow_free(c->tab[i]);
-		memmove(&c->tab[i], &c->tab[i + 1],
-			(c->ntab - i - 1) * sizeof(*c->tab));
-		c->ntab--;
 	}
+	c->ntab = n;
 	for (i = 0; i < c->nidle; i++)
 		free(c->idle[i]);
 	c->nidle = 0;
@@ -513,6 +554,7 @@ void collect_free(struct collect *c)
 	for (i = 0; i < c->nddevs; i++)
 		free(c->ddevs[i].vecs);
 	free(c->tab);
+	free(c->spare);
 	free(c->ddevs);
 	free(c->idle);
 	free(c->rows);

@@ -90,6 +90,8 @@ struct collect {
 	struct ims_lat cur_l[IMS_LAT_NR]; /* bucket sums modulo 2^32 */
 	struct vrow **tab; /* sorted by key */
 	int ntab, tabcap;
+	struct vrow **spare; /* the next table, while it is built */
+	int sparecap;
 	struct ims_key *keys;
 	int keycap;
 	struct collect_dev *ddevs;
