@@ -266,10 +266,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* libbpf's warnings always, its debug output with -v. */
 static int libbpf_print_fn(enum libbpf_print_level level, const char *format,
 			   va_list args)
 {
-	(void)level;
+	if (level == LIBBPF_DEBUG && !env.verbose)
+		return 0;
 	return vfprintf(stderr, format, args);
 }
 
@@ -405,7 +407,7 @@ int main(int argc, char **argv)
 	ret = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (ret)
 		return 1;
-	libbpf_set_print(env.verbose ? libbpf_print_fn : NULL);
+	libbpf_set_print(libbpf_print_fn);
 
 	if (geteuid() != 0) {
 		err("must be run as root: it loads BPF programs and reads %s",
