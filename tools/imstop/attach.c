@@ -36,10 +36,26 @@ const char *efd_mode_name(enum efd_mode m)
 	return m == EFD_FENTRY ? "fentry" : m == EFD_KPROBE ? "kprobe" : "auto";
 }
 
+static bool is_perm(int ret)
+{
+	return ret == -EPERM || ret == -EACCES;
+}
+
+/* The kernel said no to @what for lack of privileges. */
+static void err_perm(const char *what, int ret)
+{
+	err("%s (%s): need CAP_BPF and CAP_PERFMON, or root", what,
+	    errstr(ret));
+}
+
 /* --- Choosing how to attach ---------------------------------------------- */
 
-/* Can a BPF trampoline (fentry) attach to the kernel function @func? */
-static bool fentry_attaches(const struct btf *vmlinux, const char *func)
+/*
+ * Can a BPF trampoline (fentry) attach to the kernel function @func? 1 if
+ * so, 0 if not, -EPERM or -EACCES when the kernel refused the probe for
+ * lack of privileges.
+ */
+static int fentry_attaches(const struct btf *vmlinux, const char *func)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
@@ -51,17 +67,19 @@ static bool fentry_attaches(const struct btf *vmlinux, const char *func)
 
 	id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
 	if (id <= 0)
-		return false;
+		return 0;
 	o.attach_btf_id = id;
 	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "imstop_probe", "GPL",
 			     insns, sizeof(insns) / sizeof(insns[0]), &o);
 	if (prog < 0)
-		return false;
+		return is_perm(-errno) ? -errno : 0;
 	link = bpf_raw_tracepoint_open(NULL, prog);
-	if (link >= 0)
+	if (link < 0)
+		link = is_perm(-errno) ? -errno : -1;
+	else
 		close(link);
 	close(prog);
-	return link >= 0;
+	return link >= 0 ? 1 : link == -1 ? 0 : link;
 }
 
 static bool kprobes_available(void)
@@ -88,7 +106,7 @@ static bool vic_has_btf(struct btf *vmlinux)
 int plan_attach(struct attach_plan *p, enum tp_mode tp, enum efd_mode efd)
 {
 	struct btf *vmlinux;
-	int ret = -1;
+	int ret = -1, fentry = 0;
 
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux) {
@@ -119,8 +137,15 @@ int plan_attach(struct attach_plan *p, enum tp_mode tp, enum efd_mode efd)
 	}
 
 	p->efd = efd;
+	if (p->efd != EFD_KPROBE) {
+		fentry = fentry_attaches(vmlinux, p->func);
+		if (is_perm(fentry)) {
+			err_perm("cannot load a BPF program", fentry);
+			goto out;
+		}
+	}
 	if (p->efd == EFD_AUTO) {
-		if (fentry_attaches(vmlinux, p->func))
+		if (fentry > 0)
 			p->efd = EFD_FENTRY;
 		else if (kprobes_available())
 			p->efd = EFD_KPROBE;
@@ -129,7 +154,7 @@ int plan_attach(struct attach_plan *p, enum tp_mode tp, enum efd_mode efd)
 			    p->func);
 			goto out;
 		}
-	} else if (p->efd == EFD_FENTRY && !fentry_attaches(vmlinux, p->func)) {
+	} else if (p->efd == EFD_FENTRY && fentry <= 0) {
 		err("fentry cannot attach to %s on this kernel (no BPF trampoline support, or the function is not traceable): use --eventfd-probe=kprobe or auto",
 		    p->func);
 		goto out;
@@ -299,8 +324,8 @@ int tracer_load(struct tracer *t, const struct tracer_opts *o)
 	ret = imstop_bpf__load(t->skel);
 	if (!ret)
 		ret = fill_free_slots(t);
-	if (ret == -EPERM) {
-		err("permission denied loading the BPF programs: run imstop as root (it needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN), and check kernel lockdown");
+	if (is_perm(ret)) {
+		err_perm("cannot load the BPF programs", ret);
 		return ret;
 	}
 	if (ret) {
@@ -329,8 +354,10 @@ int tracer_attach(struct tracer *t)
 			link = bpf_program__attach(prog);
 		if (!link) {
 			ret = -errno;
-			if (has_prefix(name, "tpb_") ||
-			    has_prefix(name, "raw_"))
+			if (is_perm(ret))
+				err_perm("cannot attach the BPF programs", ret);
+			else if (has_prefix(name, "tpb_") ||
+				 has_prefix(name, "raw_"))
 				err("cannot attach to the tracepoint vic:%s (%s): is vic.ko loaded, and is it the build imstop was made for?",
 				    name + 4, errstr(ret));
 			else

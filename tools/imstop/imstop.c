@@ -341,6 +341,9 @@ static int resolve_dev(void)
 		if (id == -ENOENT)
 			err("no vic device named '%s' (names are in %s/*/name)",
 			    env.dev_arg, VIC_DEBUGFS_ROOT);
+		else if (id == -EACCES)
+			err("cannot look up device '%s': %s is root's only; give its id",
+			    env.dev_arg, VIC_DEBUGFS_ROOT);
 		else
 			err("cannot look up device '%s' in %s: %s (is debugfs mounted?)",
 			    env.dev_arg, VIC_DEBUGFS_ROOT, strerror(-id));
@@ -409,11 +412,6 @@ int main(int argc, char **argv)
 		return 1;
 	libbpf_set_print(libbpf_print_fn);
 
-	if (geteuid() != 0) {
-		err("must be run as root: it loads BPF programs and reads %s",
-		    VIC_DEBUGFS_ROOT);
-		return 1;
-	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		err("this kernel has no BTF (/sys/kernel/btf/vmlinux): imstop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return 1;
