@@ -10,7 +10,9 @@
  * second window (differences), an iteration of the slots map that starts
  * over (as a hash map's does when a key goes away under it), and a
  * released device whose rows are reported gone once and whose slots go
- * back to the free stack. Built by mk/imstop.mk, run by imstop_collect.sh.
+ * back to the free stack. And the text view of such a window: 80 columns
+ * at most by default, the allocation and cookie-set columns only when
+ * wide. Built by mk/imstop.mk, run by imstop_collect.sh.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -460,6 +462,76 @@ static void check_rows(const char *what, const struct collect *c,
 	   gone);
 }
 
+/* output_text() of @r into a string (free it). */
+static char *text_of(const struct report *r)
+{
+	FILE *f = tmpfile();
+	int saved = dup(STDOUT_FILENO);
+	char *buf = NULL;
+	long len;
+
+	fflush(stdout);
+	if (!f || saved < 0 || dup2(fileno(f), STDOUT_FILENO) < 0) {
+		printf("Bail out! cannot redirect stdout\n");
+		exit(1);
+	}
+	output_text(r, false);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	len = ftell(f);
+	buf = calloc(1, len + 1);
+	rewind(f);
+	if (!buf || fread(buf, 1, len, f) != (size_t)len) {
+		printf("Bail out! cannot read the text view back\n");
+		exit(1);
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The longest line of @s. */
+static int widest(const char *s)
+{
+	int w = 0;
+
+	while (*s) {
+		int l = (int)strcspn(s, "\n");
+
+		if (l > w)
+			w = l;
+		s += l + !!s[l];
+	}
+	return w;
+}
+
+static void check_text(struct report *r)
+{
+	char *t;
+	int w;
+
+	r->tracepoints = "tp_btf";
+	r->eventfd_probe = "fentry";
+	r->eventfd_func = "eventfd_signal_mask";
+	r->lat_rate = 10000;
+	r->max_rows = 100;
+	r->wide = false;
+	t = text_of(r);
+	w = widest(t);
+	ok(w <= 80, "text: the default view fits 80 columns (%d)", w);
+	ok(strstr(t, " SIG/s ") && strstr(t, " PEND ") && !strstr(t, "ALLOC"),
+	   "text: ... SIG/s, PEND, no ALLOC column");
+	ok(strstr(t, "(16292 more vectors; -r ROWS shows more)") != NULL,
+	   "text: -r: 100 rows, then how many more");
+	free(t);
+	r->wide = true;
+	t = text_of(r);
+	w = widest(t);
+	ok(w > 80 && w <= 112 && strstr(t, "ALLOC n") && strstr(t, "COOKIE n"),
+	   "text: wide: the ALLOC and COOKIE columns too, %d columns", w);
+	free(t);
+}
+
 int main(void)
 {
 	struct collect_opts o = { .dev = -1,
@@ -513,6 +585,7 @@ int main(void)
 	ok(r.missed == 7 && r.diag[IMS_DIAG_EVENTFD_CALLS] == 101,
 	   "window 1: diagnostics summed over the CPUs");
 	ok(r.ndevs == 2 && r.debugfs, "window 1: 2 devices from debugfs");
+	check_text(&r);
 	collect_done(&c);
 
 	/*

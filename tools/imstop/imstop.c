@@ -44,6 +44,7 @@ static struct env {
 	bool hist;
 	enum out_fmt out;
 	bool no_clear;
+	bool wide;
 	bool verbose;
 	bool cumulative;
 	enum tp_mode tp;
@@ -65,15 +66,19 @@ static const char argp_program_doc[] =
 	"Show the vectors of the vic core, top-like: raises, eventfd signals,\n"
 	"pends, drops, interrupt allocations and cookie sets, with latencies.\n"
 	"\n"
-	"USAGE: imstop [-h] [-d DEV] [-s KEY] [-r ROWS] [-H] [-o FMT] [-C] [-v]\n"
-	"              [--cumulative] [interval] [count]\n"
+	"USAGE: imstop [-h] [-w] [-d DEV] [-s KEY] [-r ROWS] [-H] [-o FMT]\n"
+	"              [-C] [-v] [--cumulative] [interval] [count]\n"
 	"\n"
 	"Counts cover each interval (default 1 s), or the time since imstop\n"
-	"started with --cumulative. SIG is raise -> eventfd signalled, ALLOC\n"
-	"the backing interrupt allocation, COOKIE a cookie set.\n"
+	"started with --cumulative; count reports, then exit (default: until\n"
+	"Ctrl-C). The text view has 80 columns: DEV NAME VEC TYPE, SIG/s (eventfd\n"
+	"signals per second), SIG p50 and p99 (raise -> eventfd signalled),\n"
+	"PEND and DROP; -w adds ALLOC n and p50 (backing interrupt allocations)\n"
+	"and COOKIE n and p50 (cookie sets), 112 columns.\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    imstop                 # live screen, refreshed every second\n"
+	"    imstop -w              # with the allocation and cookie-set columns\n"
 	"    imstop -d 0 5          # device 0 only, every 5 seconds\n"
 	"    imstop -s p99 -H       # slowest signals first, with histograms\n"
 	"    imstop -o json 1 10    # ten JSON records, one per second\n"
@@ -102,6 +107,9 @@ static const struct argp_option opts[] = {
 	{ "output", 'o', "FMT", 0,
 	  "text (default), json (one object per line and interval) or csv", 0 },
 	{ "no-clear", 'C', NULL, 0, "Don't clear the screen", 0 },
+	{ "wide", 'w', NULL, 0,
+	  "Wide text view (112 columns): allocation and cookie-set columns too",
+	  0 },
 	{ "cumulative", OPT_CUMULATIVE, NULL, 0,
 	  "Counts since start instead of per interval", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
@@ -195,6 +203,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'C':
 		env.no_clear = true;
 		break;
+	case 'w':
+		env.wide = true;
+		break;
 	case 'v':
 		env.verbose = true;
 		break;
@@ -287,9 +298,11 @@ static int default_rows(void)
 
 	if (env.rows > 0)
 		return env.rows;
+	/* 3 to 5 header lines, a blank one, the column header, "(N more
+	 * vectors)". */
 	if (env.out == OUT_TEXT && !env.hist && isatty(STDOUT_FILENO) &&
 	    !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 12)
-		return ws.ws_row - 7;
+		return ws.ws_row - 8;
 	return -1;
 }
 
@@ -303,6 +316,7 @@ static void report_window(struct collect *c, const struct tracer *t, bool final)
 	r.eventfd_func = t->plan.func;
 	r.lat_rate = env.lat_rate;
 	r.hist = env.hist;
+	r.wide = env.wide;
 	r.max_rows = default_rows();
 
 	switch (env.out) {

@@ -94,8 +94,10 @@ struct report {
 	int nrows;
 	int max_rows; /* rows to show; < 0: all */
 	bool hist;
+	bool wide; /* text: the allocation and cookie-set columns too */
 };
 
+/* The text view, 80 columns (112 if wide); @clear: clear the screen first. */
 void output_text(const struct report *r, bool clear);
 void output_json(const struct report *r);
 void output_csv(const struct report *r);
