@@ -44,6 +44,7 @@ static struct env {
 	bool hist;
 	enum out_fmt out;
 	bool no_clear;
+	bool batch;
 	bool wide;
 	bool verbose;
 	bool cumulative;
@@ -66,7 +67,7 @@ static const char argp_program_doc[] =
 	"Show the vectors of the vic core, top-like: raises, eventfd signals,\n"
 	"pends, drops, interrupt allocations and cookie sets, with latencies.\n"
 	"\n"
-	"USAGE: imstop [-h] [-w] [-d DEV] [-s KEY] [-r ROWS] [-H] [-o FMT]\n"
+	"USAGE: imstop [-h] [-b] [-w] [-d DEV] [-s KEY] [-r ROWS] [-H] [-o FMT]\n"
 	"              [-C] [-v] [--cumulative] [interval] [count]\n"
 	"\n"
 	"Counts cover each interval (default 1 s), or the time since imstop\n"
@@ -81,6 +82,7 @@ static const char argp_program_doc[] =
 	"    imstop -w              # with the allocation and cookie-set columns\n"
 	"    imstop -d 0 5          # device 0 only, every 5 seconds\n"
 	"    imstop -s p99 -H       # slowest signals first, with histograms\n"
+	"    imstop -b 1 60 >log    # batch: 60 reports appended to a file\n"
 	"    imstop -o json 1 10    # ten JSON records, one per second\n"
 	"    imstop -C --cumulative # totals since start, one screen after another\n";
 
@@ -107,6 +109,11 @@ static const struct argp_option opts[] = {
 	{ "output", 'o', "FMT", 0,
 	  "text (default), json (one object per line and interval) or csv", 0 },
 	{ "no-clear", 'C', NULL, 0, "Don't clear the screen", 0 },
+	{ "batch", 'b', NULL, 0,
+	  "Batch mode, as top's: no screen control, every row (unless -r), "
+	  "one report per interval appended to stdout, the partial last one "
+	  "at Ctrl-C",
+	  0 },
 	{ "wide", 'w', NULL, 0,
 	  "Wide text view (112 columns): allocation and cookie-set columns too",
 	  0 },
@@ -202,6 +209,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'C':
 		env.no_clear = true;
+		break;
+	case 'b':
+		env.batch = true;
 		break;
 	case 'w':
 		env.wide = true;
@@ -300,8 +310,9 @@ static int default_rows(void)
 		return env.rows;
 	/* 3 to 5 header lines, a blank one, the column header, "(N more
 	 * vectors)". */
-	if (env.out == OUT_TEXT && !env.hist && isatty(STDOUT_FILENO) &&
-	    !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 12)
+	if (env.out == OUT_TEXT && !env.batch && !env.hist &&
+	    isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) &&
+	    ws.ws_row > 12)
 		return ws.ws_row - 8;
 	return -1;
 }
@@ -321,7 +332,7 @@ static void report_window(struct collect *c, const struct tracer *t, bool final)
 
 	switch (env.out) {
 	case OUT_TEXT:
-		output_text(&r, !env.no_clear);
+		output_text(&r, !env.no_clear && !env.batch);
 		break;
 	case OUT_JSON:
 		output_json(&r);
@@ -491,7 +502,7 @@ int main(int argc, char **argv)
 		interrupted = !sleep_until(sfd, &deadline);
 		if (interrupted) {
 			/* Batch consumers get the partial last window. */
-			if (env.out != OUT_TEXT)
+			if (env.out != OUT_TEXT || env.batch)
 				report_window(&c, &t, true);
 			break;
 		}
