@@ -89,8 +89,15 @@ run "${nobody[@]}" --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon \
 	"$imstop" -o json 0.2 1
 tap_is "$rc" 0 "not root, with CAP_BPF and CAP_PERFMON: imstop runs" ||
 	sed 's/^/# stderr: /' "$tmp/err"
+tap_ok "grep -q '\"tracepoints\":\"raw_tp\".*\"eventfd\":\"fentry\"' '$tmp/out'" \
+	"... on raw_tp (tp_btf needs CAP_SYS_ADMIN to find vic's BTF) and fentry"
 tap_ok "grep -q '\"debugfs\":false' '$tmp/out'" \
 	"... without debugfs (root's only)"
+run "${nobody[@]}" --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon \
+	"$imstop" --tracepoints=tp_btf -o json 0.2 1
+tap_is "$rc" 1 "... --tracepoints=tp_btf: exit 1"
+says "tp_btf needs CAP_SYS_ADMIN too .*--tracepoints=raw_tp" \
+	"... and says it needs CAP_SYS_ADMIN too, or raw_tp"
 run "$imstop" -o json 0.2 3
 tap_is "$rc" 0 "'imstop -o json 0.2 3' ends by itself"
 tap_is "$(grep -c '^{"version":1,' "$tmp/out")" 3 "... after 3 records"

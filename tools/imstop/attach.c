@@ -103,6 +103,20 @@ static bool vic_has_btf(struct btf *vmlinux)
 	return ok;
 }
 
+/*
+ * libbpf finds vic.ko's BTF, which tp_btf needs, by walking the kernel's
+ * BTF objects by id, which takes CAP_SYS_ADMIN: -EPERM or -EACCES when
+ * that is refused, else 0.
+ */
+static int module_btf_denied(void)
+{
+	__u32 id = 0;
+
+	if (bpf_btf_get_next_id(0, &id) && is_perm(-errno))
+		return -errno;
+	return 0;
+}
+
 int plan_attach(struct attach_plan *p, enum tp_mode tp, enum efd_mode efd)
 {
 	struct btf *vmlinux;
@@ -129,10 +143,15 @@ int plan_attach(struct attach_plan *p, enum tp_mode tp, enum efd_mode efd)
 	}
 
 	p->tp = tp;
-	if (p->tp == TP_AUTO)
-		p->tp = vic_has_btf(vmlinux) ? TP_BTF : TP_RAW;
-	else if (p->tp == TP_BTF && !vic_has_btf(vmlinux)) {
+	if (p->tp == TP_AUTO) {
+		/* Without CAP_SYS_ADMIN, raw_tp. */
+		p->tp = vic_has_btf(vmlinux) && !module_btf_denied() ? TP_BTF :
+								       TP_RAW;
+	} else if (p->tp == TP_BTF && !vic_has_btf(vmlinux)) {
 		err("vic.ko has no BTF (no /sys/kernel/btf/vic with btf_trace_vic_raise), so tp_btf cannot attach: rebuild it with 'make' (which adds BTF with pahole) or use --tracepoints=raw_tp");
+		goto out;
+	} else if (p->tp == TP_BTF && module_btf_denied()) {
+		err("tp_btf needs CAP_SYS_ADMIN too (libbpf finds vic.ko's BTF by walking the kernel's BTF objects): run as root or use --tracepoints=raw_tp");
 		goto out;
 	}
 
