@@ -138,12 +138,13 @@ static void text_header(const struct report *r)
 
 /*
  * The table: 76 columns, or 112 with the allocation and cookie-set
- * columns (wide).
+ * columns (wide: the columns and widths of imstop before the 80-column
+ * view, a TYPE of 5).
  */
 static void text_row_header(bool wide)
 {
-	printf("%4s %-16s %5s %-4s %9s %8s %8s", "DEV", "NAME", "VEC", "TYPE",
-	       "SIG/s", "SIG p50", "p99");
+	printf("%4s %-16s %5s %-*s %9s %8s %8s", "DEV", "NAME", "VEC",
+	       wide ? 5 : 4, "TYPE", "SIG/s", "SIG p50", "p99");
 	if (wide)
 		printf(" %7s %8s %8s %8s", "ALLOC n", "p50", "COOKIE n", "p50");
 	printf(" %7s %7s\n", "PEND", "DROP");
@@ -157,8 +158,8 @@ static void text_row(const struct vrow *v, bool wide)
 	char rate[16], s50[16], s99[16], an[16], a50[16], cn[16], c50[16];
 	char pend[16], drop[16];
 
-	printf("%4u %-16.16s %5u %-4.4s %9s %8s %8s", v->key.dev, v->name,
-	       v->key.vector, row_type(v),
+	printf("%4u %-16.16s %5u %-*.*s %9s %8s %8s", v->key.dev, v->name,
+	       v->key.vector, wide ? 5 : 4, wide ? 5 : 4, row_type(v),
 	       fmt_rate(rate, sizeof(rate), v->signals_ps),
 	       fmt_lat(s50, sizeof(s50), sig, sig->p50_ns),
 	       fmt_lat(s99, sizeof(s99), sig, sig->p99_ns));
