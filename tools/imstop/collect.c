@@ -500,8 +500,11 @@ void collect_window(struct collect *c, struct report *r, bool final)
 		if (!v->name[0])
 			snprintf(v->name, sizeof(v->name), "-");
 		type_from_flags(v);
-		for (k = 0; k < IMS_LAT_NR; k++)
-			hist_summarize(&v->win->l[k], &v->lat[k]);
+		if (v->win->l == zero_lat)
+			memset(v->lat, 0, sizeof(v->lat)); /* no histograms */
+		else
+			for (k = 0; k < IMS_LAT_NR; k++)
+				hist_summarize(&v->win->l[k], &v->lat[k]);
 		v->raised_ps =
 			r->window_s > 0 ? v->win->c.raised / r->window_s : 0;
 		v->signals_ps =
