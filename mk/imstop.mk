@@ -9,6 +9,7 @@
 #   build/bpf/imstop.skel.h    their skeleton (bpftool gen skeleton)
 #   build/imstop               the tool
 #   build/imstop-load          load generator and overhead benchmark helper
+#   build/tests/host/imstop_collect   host test of the collection code
 #
 #   make imstop-bench [ROUNDS=N]   overhead measurement in the test VM
 #   make imstop-demo               imstop live over vic_mdev traffic
@@ -25,7 +26,8 @@ IMSTOP_SKEL := $(IMSTOP_BPF_DIR)/imstop.skel.h
 
 IMSTOP := $(BUILD)/imstop
 IMSTOP_LOAD := $(BUILD)/imstop-load
-IMSTOP_OBJS := $(addprefix $(BUILD)/tools/imstop/,imstop.o hist.o output.o)
+IMSTOP_OBJS := $(addprefix $(BUILD)/tools/imstop/,imstop.o attach.o collect.o \
+		output.o hist.o util.o)
 IMSTOP_LOAD_OBJS := $(BUILD)/tools/imstop/imstop-load.o
 
 LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
@@ -65,6 +67,22 @@ $(IMSTOP_LOAD): $(IMSTOP_LOAD_OBJS) $(LIB_OBJS)
 	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $^ $(USER_LDLIBS)
 
 -include $(IMSTOP_OBJS:.o=.d) $(IMSTOP_LOAD_OBJS:.o=.d)
+
+# The collection code on the host (tests/host/imstop_collect.sh runs it),
+# from its sources and without the skeleton's directory: collect.c must
+# build without the BPF skeleton and libbpf.
+IMSTOP_COLLECT_TEST := $(BUILD)/tests/host/imstop_collect
+IMSTOP_COLLECT_SRCS := tests/host/imstop_collect.c \
+	$(addprefix tools/imstop/,collect.c hist.c output.c util.c) \
+	tools/lib/vic_debugfs.c
+userspace: $(IMSTOP_COLLECT_TEST)
+
+$(IMSTOP_COLLECT_TEST): $(IMSTOP_COLLECT_SRCS) $(wildcard tools/imstop/*.h) \
+		bpf/imstop.h tools/lib/vic_debugfs.h
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(USER_CFLAGS) -Ibpf -Itools/imstop -o $@ \
+		$(IMSTOP_COLLECT_SRCS) $(USER_LDFLAGS) -lm $(USER_LDLIBS)
 
 # imstop's overhead on the vic hot paths, against no tracer and against the
 # equivalent bpftrace script, in one boot of the test VM (ROUNDS=3).

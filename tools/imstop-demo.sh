@@ -3,7 +3,7 @@
 #
 # imstop-demo.sh [SECONDS]: imstop live over vic_mdev traffic, in the test
 # VM (tools/demo.sh runs it for 'make run'). Loads the modules, starts
-# imstop with -C (the console cannot be redrawn: one screen after the
+# imstop with -b (the console cannot be redrawn: one report after the
 # other), then creates a vic_mdev instance with a trigger on every vector
 # (the IMS vectors allocate, a few cookies are set) and its traffic
 # generator running, plus doorbells and a vector masked now and then
@@ -22,7 +22,7 @@ vic_load mdev nvec=16 nr_emulated=2 ims_program_delay_us=500 || exit 1
 err=$(mktemp)
 load=$(mktemp)
 trap 'rm -f "$err" "$load"' EXIT
-"$b/imstop" -C 1 "$((secs + 1))" 2>"$err" &
+"$b/imstop" -b 1 "$((secs + 1))" 2>"$err" &
 pid=$!
 for ((i = 0; i < 600; i++)); do
 	grep -q tracing "$err" && break

@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# imstop's command line and its errors: usage errors, not root, vic.ko not
-# loaded, vic.ko without BTF (auto picks raw_tp; forcing tp_btf says what
-# to do), an unknown device name; libbpf's output only with -v; a count of
-# intervals; SIGTERM ends it cleanly with a final record; and it holds
-# vic.ko while it runs.
+# imstop's command line and its errors: usage errors, vic.ko not loaded,
+# no privileges (not root, or root without capabilities: the kernel's
+# EPERM says which capabilities it needs; a user with CAP_BPF and
+# CAP_PERFMON runs it), vic.ko without BTF (auto picks raw_tp; forcing
+# tp_btf says what to do), an unknown device name; libbpf's debug output
+# only with -v; a count of intervals; SIGTERM ends it cleanly with a final
+# record; and it holds vic.ko while it runs.
 # vic-test-timeout: 300
 set -uo pipefail
 . "$VIC_ROOT/tests/lib/guest.sh"
@@ -43,14 +45,11 @@ run "$imstop" --help
 tap_is "$rc" 0 "--help"
 tap_ok "grep -q -- '--eventfd-probe' '$tmp/out'" "--help lists the expert options"
 
-# Not loaded, then not root.
+# Not loaded.
 vic_unload
 run "$imstop" 1 1
 tap_is "$rc" 1 "vic.ko not loaded: exit 1"
 says "vic module is not loaded: load vic.ko" "... and says to load it"
-run setpriv --reuid=65534 --regid=65534 --clear-groups "$imstop" 1 1
-tap_is "$rc" 1 "not root: exit 1"
-says "must be run as root" "... and says so"
 
 # vic.ko without BTF: raw_tp.
 for m in irqbypass vfio vfio_iommu_type1 mdev; do
@@ -72,12 +71,40 @@ rmmod vic
 # The built vic.ko (with BTF).
 vic_load
 tap_ok "[ -e /sys/kernel/btf/vic ]" "the built vic.ko has BTF"
+
+# Privileges: what the kernel refuses, not the uid, decides.
+nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+run "${nobody[@]}" "$imstop" 1 1
+tap_is "$rc" 1 "not root: exit 1"
+says "Operation not permitted.*need CAP_BPF and CAP_PERFMON, or root" \
+	"... and says which capabilities it needs"
+run "${nobody[@]}" "$imstop" --eventfd-probe=kprobe 1 1
+tap_is "$rc" 1 "not root, --eventfd-probe=kprobe: exit 1"
+says "cannot load the BPF programs .*need CAP_BPF and CAP_PERFMON, or root" \
+	"... and says so when loading the programs"
+run setpriv --inh-caps=-all --bounding-set=-all "$imstop" 1 1
+tap_is "$rc" 1 "root without capabilities: exit 1"
+says "need CAP_BPF and CAP_PERFMON, or root" "... and says which it needs"
+run "${nobody[@]}" --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon \
+	"$imstop" -o json 0.2 1
+tap_is "$rc" 0 "not root, with CAP_BPF and CAP_PERFMON: imstop runs" ||
+	sed 's/^/# stderr: /' "$tmp/err"
+tap_ok "grep -q '\"tracepoints\":\"raw_tp\".*\"eventfd\":\"fentry\"' '$tmp/out'" \
+	"... on raw_tp (tp_btf needs CAP_SYS_ADMIN to find vic's BTF) and fentry"
+tap_ok "grep -q '\"debugfs\":false' '$tmp/out'" \
+	"... without debugfs (root's only)"
+run "${nobody[@]}" --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon \
+	"$imstop" --tracepoints=tp_btf -o json 0.2 1
+tap_is "$rc" 1 "... --tracepoints=tp_btf: exit 1"
+says "tp_btf needs CAP_SYS_ADMIN too .*--tracepoints=raw_tp" \
+	"... and says it needs CAP_SYS_ADMIN too, or raw_tp"
 run "$imstop" -o json 0.2 3
 tap_is "$rc" 0 "'imstop -o json 0.2 3' ends by itself"
 tap_is "$(grep -c '^{"version":1,' "$tmp/out")" 3 "... after 3 records"
 tap_ok "grep -q '\"tracepoints\":\"tp_btf\".*\"eventfd\":\"fentry\"' '$tmp/out'" \
 	"... on tp_btf and fentry"
-tap_ok "! grep -q libbpf '$tmp/err'" "no libbpf output without -v"
+tap_ok "! grep -q libbpf '$tmp/err'" "no libbpf output without -v (no warning)" ||
+	sed 's/^/# stderr: /' "$tmp/err"
 run "$imstop" -v -o json 0.2 1
 tap_ok "grep -q '^libbpf: ' '$tmp/err'" "-v: libbpf's debug output"
 run "$imstop" -d no-such-device 1 1

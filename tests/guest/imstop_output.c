@@ -3,8 +3,9 @@
  * imstop's output modes on /dev/vic_test devices: per-interval JSON records
  * whose windows add up to the exact totals, histograms (-H) that add up to
  * the latency counts, the device filter (-d), sorting (-s) and row limit
- * (-r), CSV, and the text screen with and without clearing (-C); an
- * interval count ends imstop by itself.
+ * (-r), CSV, the text screen with and without clearing (-C), 80 columns
+ * wide or wide (-w), and batch mode (-b); an interval count ends imstop
+ * by itself.
  *
  * vic-test-timeout: 300
  */
@@ -246,10 +247,28 @@ static int count_str(const char *s, const char *what)
 	return n;
 }
 
+/* The longest line of @s. */
+static int widest(const char *s)
+{
+	int w = 0;
+
+	while (s && *s) {
+		int l = (int)strcspn(s, "\n");
+
+		if (l > w)
+			w = l;
+		s += l + !!s[l];
+	}
+	return w;
+}
+
 static void test_text(void)
 {
 	const char *argv_c[] = { "-C", "0.5", "2", NULL };
 	const char *argv[] = { "0.5", "1", NULL };
+	const char *argv_w[] = { "-w", "-C", "0.5", "1", NULL };
+	const char *argv_b[] = { "-b", "0.5", "2", NULL };
+	const char *argv_bi[] = { "-b", "3600", NULL };
 	struct imstop_run r;
 	int rc;
 
@@ -263,6 +282,36 @@ static void test_text(void)
 	tap_ok(count_str(r.text, "vic_test") >= 2 * 2 * NVEC,
 	       "text: rows of both devices, named vic_test");
 	tap_ok(!strstr(r.text, "\033["), "text: -C: no escape sequences");
+	tap_ok(widest(r.text) <= 80 && !strstr(r.text, "ALLOC"),
+	       "text: 80 columns (%d), no ALLOC column", widest(r.text));
+	imstop_cleanup(&r);
+
+	if (!tap_ok(imstop_start(&r, argv_w) == 0, "text: imstop -w starts"))
+		goto out;
+	imstop_stop(&r, 0);
+	tap_ok(strstr(r.text, "ALLOC n") && strstr(r.text, "COOKIE n") &&
+		       widest(r.text) > 80,
+	       "text: -w: the ALLOC and COOKIE columns, %d columns",
+	       widest(r.text));
+	imstop_cleanup(&r);
+
+	if (!tap_ok(imstop_start(&r, argv_b) == 0, "batch: imstop -b starts"))
+		goto out;
+	vt_signal(fd_a, 1, 100, 0);
+	rc = imstop_stop(&r, 0);
+	tap_is(rc, 0, "batch: 'imstop -b 0.5 2' ends by itself, status 0");
+	tap_is(count_str(r.text, "imstop - "), 2, "batch: two reports");
+	tap_ok(count_str(r.text, "vic_test") >= 2 * 2 * NVEC,
+	       "batch: every row of both devices, twice");
+	tap_ok(!strstr(r.text, "\033["), "batch: no escape sequences");
+	imstop_cleanup(&r);
+
+	if (!tap_ok(imstop_start(&r, argv_bi) == 0,
+		    "batch: imstop -b 3600 starts"))
+		goto out;
+	imstop_stop(&r, SIGINT);
+	tap_is(count_str(r.text, "imstop - "), 1,
+	       "batch: SIGINT prints the partial last report");
 	imstop_cleanup(&r);
 
 	if (!tap_ok(imstop_start(&r, argv) == 0, "text: imstop starts"))

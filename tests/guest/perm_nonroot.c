@@ -5,8 +5,9 @@
  * debugfs files (not even with the debugfs root opened to everyone: the
  * files are 0400 root), /dev/vic_test, the mdev create/remove files, the
  * writable module parameter or the vic tracepoints' controls, cannot grab
- * root's open VFIO device fd through /proc/PID/fd, and cannot load or
- * unload modules. Each attempt runs in a child that setresuid()s to 65534;
+ * root's open VFIO device fd through /proc/PID/fd, cannot load or
+ * unload modules, and cannot run imstop, which says which capabilities it
+ * needs. Each attempt runs in a child that setresuid()s to 65534;
  * root's view is checked alongside, so a pass is not a missing file.
  */
 #define _GNU_SOURCE
@@ -73,6 +74,50 @@ static int as_nobody(const char *path, int flags, const char *what)
 	close(p[0]);
 	waitpid(pid, &status, 0);
 	return err;
+}
+
+/*
+ * imstop as nobody: the kernel refuses its BPF programs, and it says what
+ * it needs (exit status 1).
+ */
+static void imstop_denied(void)
+{
+	const char *b = getenv("VIC_BUILD");
+	char path[PATH_MAX], out[4096] = "";
+	int p[2], status = -1;
+	ssize_t n, len = 0;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/imstop", b ? b : "build");
+	if (pipe(p))
+		tap_bail("pipe");
+	pid = fork();
+	if (pid < 0)
+		tap_bail("fork");
+	if (!pid) {
+		close(p[0]);
+		if (dup2(p[1], STDOUT_FILENO) < 0 ||
+		    dup2(p[1], STDERR_FILENO) < 0 || setgroups(0, NULL) ||
+		    setresgid(NOBODY, NOBODY, NOBODY) ||
+		    setresuid(NOBODY, NOBODY, NOBODY) ||
+		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+			_exit(100);
+		execl(path, "imstop", "1", "1", (char *)NULL);
+		_exit(101);
+	}
+	close(p[1]);
+	while (len < (ssize_t)sizeof(out) - 1 &&
+	       (n = read(p[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += n;
+	out[len] = 0;
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	tap_is(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 1,
+	       "nobody: imstop exits 1");
+	if (!tap_ok(strstr(out, "need CAP_BPF and CAP_PERFMON, or root") !=
+			    NULL,
+		    "nobody: imstop says it needs CAP_BPF and CAP_PERFMON, or root"))
+		tap_diag("imstop: %s", out);
 }
 
 static void denied(const char *path, int flags, const char *what,
@@ -186,6 +231,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/kmod/vic_test.ko",
 		 getenv("VIC_BUILD") ? getenv("VIC_BUILD") : "build");
 	denied(path, 0, "finit_module", "load vic_test.ko");
+	imstop_denied();
 
 	/* and root still can, afterwards */
 	vicdev_close(&d);

@@ -5,6 +5,7 @@
  * line per vector and window under a header line. docs/imstop.md has the
  * JSON schema and the CSV columns.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -92,74 +93,96 @@ static const char *row_type(const struct vrow *v)
 	return v->gone ? "gone" : v->type;
 }
 
+/* The header: at most 80 columns but for very large numbers. */
 static void text_header(const struct report *r)
 {
-	char t[16], a[16], b[16];
+	char t[16], a[16], b[16], c[5][16];
 	struct tm tm;
 
 	localtime_r(&r->now.tv_sec, &tm);
 	strftime(t, sizeof(t), "%H:%M:%S", &tm);
-	printf("imstop - %s  up %.0fs  %s %.2fs  %s, %s:%s", t, r->elapsed_s,
-	       r->cumulative ? "total over" : "window", r->window_s,
-	       r->tracepoints, r->eventfd_probe, r->eventfd_func);
+	printf("imstop - %s  up %.0fs  ", t, r->elapsed_s);
+	if (r->cumulative)
+		printf("total");
+	else
+		printf("window %.2fs", r->window_s);
+	printf("  %s, %s:%s\n", r->tracepoints, r->eventfd_probe,
+	       r->eventfd_func);
 	if (r->dev_filter >= 0)
-		printf("  dev %lld", r->dev_filter);
-	printf("\n");
-	printf("devices: %d  vectors: %d (%d active)  raise/s: %s  signal/s: %s",
-	       r->ndevs, r->nrows, r->nactive,
+		printf("device: %lld", r->dev_filter);
+	else
+		printf("devices: %d", r->ndevs);
+	printf("  vectors: %d (%d active)  raise/s: %s  signal/s: %s\n",
+	       r->nrows, r->nactive,
 	       fmt_rate(a, sizeof(a),
 			r->window_s > 0 ? r->totals[C_RAISED] / r->window_s :
 					  0),
 	       fmt_rate(b, sizeof(b),
 			r->window_s > 0 ? r->totals[C_SIGNALS] / r->window_s :
 					  0));
+	printf("pend: %s  drop: %s  alloc: %s  cookie: %s  missed: %s\n",
+	       fmt_count(c[0], sizeof(c[0]), r->totals[C_PENDED]),
+	       fmt_count(c[1], sizeof(c[1]), r->totals[C_DROPPED]),
+	       fmt_count(c[2], sizeof(c[2]), r->totals[C_ALLOCS]),
+	       fmt_count(c[3], sizeof(c[3]), r->totals[C_COOKIE_SETS]),
+	       fmt_count(c[4], sizeof(c[4]), r->missed));
 	if (r->lat_timed < r->totals[C_DELIVERED])
-		printf("  (SIG latency: %llu of %llu timed)",
+		printf("SIG latency: %llu of %llu deliveries timed (--lat-rate)\n",
 		       (unsigned long long)r->lat_timed,
 		       (unsigned long long)r->totals[C_DELIVERED]);
-	printf("\n");
-	printf("pend: %llu  drop: %llu  alloc: %llu  cookie: %llu  missed: %llu\n",
-	       (unsigned long long)r->totals[C_PENDED],
-	       (unsigned long long)r->totals[C_DROPPED],
-	       (unsigned long long)r->totals[C_ALLOCS],
-	       (unsigned long long)r->totals[C_COOKIE_SETS],
-	       (unsigned long long)r->missed);
 	if (!r->debugfs)
-		printf("(no %s: no device names, no idle vectors; is debugfs mounted?)\n",
+		printf("(no %s: no device names, no idle vectors)\n",
 		       "/sys/kernel/debug/vic");
 	printf("\n");
 }
 
-void output_text(const struct report *r, bool clear)
+/*
+ * The table: 76 columns, or 112 with the allocation and cookie-set
+ * columns (wide: the columns and widths of imstop before the 80-column
+ * view, a TYPE of 5).
+ */
+static void text_row_header(bool wide)
 {
+	printf("%4s %-16s %5s %-*s %9s %8s %8s", "DEV", "NAME", "VEC",
+	       wide ? 5 : 4, "TYPE", "SIG/s", "SIG p50", "p99");
+	if (wide)
+		printf(" %7s %8s %8s %8s", "ALLOC n", "p50", "COOKIE n", "p50");
+	printf(" %7s %7s\n", "PEND", "DROP");
+}
+
+static void text_row(const struct vrow *v, bool wide)
+{
+	const struct lat_summary *sig = &v->lat[IMS_LAT_SIGNAL];
+	const struct lat_summary *al = &v->lat[IMS_LAT_ALLOC];
+	const struct lat_summary *co = &v->lat[IMS_LAT_COOKIE];
 	char rate[16], s50[16], s99[16], an[16], a50[16], cn[16], c50[16];
 	char pend[16], drop[16];
+
+	printf("%4u %-16.16s %5u %-*.*s %9s %8s %8s", v->key.dev, v->name,
+	       v->key.vector, wide ? 5 : 4, wide ? 5 : 4, row_type(v),
+	       fmt_rate(rate, sizeof(rate), v->signals_ps),
+	       fmt_lat(s50, sizeof(s50), sig, sig->p50_ns),
+	       fmt_lat(s99, sizeof(s99), sig, sig->p99_ns));
+	if (wide)
+		printf(" %7s %8s %8s %8s",
+		       fmt_count(an, sizeof(an), v->win->c.allocs),
+		       fmt_lat(a50, sizeof(a50), al, al->p50_ns),
+		       fmt_count(cn, sizeof(cn), v->win->c.cookie_sets),
+		       fmt_lat(c50, sizeof(c50), co, co->p50_ns));
+	printf(" %7s %7s\n", fmt_count(pend, sizeof(pend), v->win->c.pended),
+	       fmt_count(drop, sizeof(drop), v->win->c.dropped));
+}
+
+void output_text(const struct report *r, bool clear)
+{
 	int i, n = shown_rows(r);
 
 	if (clear)
 		printf("\033[H\033[2J");
 	text_header(r);
-	printf("%4s %-16s %5s %-5s %9s %8s %8s %7s %8s %8s %8s %7s %7s\n",
-	       "DEV", "NAME", "VEC", "TYPE", "SIG/s", "SIG p50", "p99",
-	       "ALLOC n", "p50", "COOKIE n", "p50", "PEND", "DROP");
-	for (i = 0; i < n; i++) {
-		const struct vrow *v = r->rows[i];
-		const struct lat_summary *sig = &v->lat[IMS_LAT_SIGNAL];
-		const struct lat_summary *al = &v->lat[IMS_LAT_ALLOC];
-		const struct lat_summary *co = &v->lat[IMS_LAT_COOKIE];
-
-		printf("%4u %-16.16s %5u %-5.5s %9s %8s %8s %7s %8s %8s %8s %7s %7s\n",
-		       v->key.dev, v->name, v->key.vector, row_type(v),
-		       fmt_rate(rate, sizeof(rate), v->signals_ps),
-		       fmt_lat(s50, sizeof(s50), sig, sig->p50_ns),
-		       fmt_lat(s99, sizeof(s99), sig, sig->p99_ns),
-		       fmt_count(an, sizeof(an), v->win->c.allocs),
-		       fmt_lat(a50, sizeof(a50), al, al->p50_ns),
-		       fmt_count(cn, sizeof(cn), v->win->c.cookie_sets),
-		       fmt_lat(c50, sizeof(c50), co, co->p50_ns),
-		       fmt_count(pend, sizeof(pend), v->win->c.pended),
-		       fmt_count(drop, sizeof(drop), v->win->c.dropped));
-	}
+	text_row_header(r->wide);
+	for (i = 0; i < n; i++)
+		text_row(r->rows[i], r->wide);
 	if (n < r->nrows)
 		printf("(%d more vectors; -r ROWS shows more)\n", r->nrows - n);
 

@@ -17,17 +17,27 @@
 #define IMS_NAME_LEN 64
 #define IMS_TYPE_LEN 16
 
-/* A vector's counts and latency histograms, summed over the CPUs. */
+/*
+ * A vector's counts and latency histograms, summed over the CPUs. l points
+ * to IMS_LAT_NR distributions (all empty for a slot without histograms).
+ */
 struct vstats {
 	struct ims_counts c;
-	struct lat64 l[IMS_LAT_NR];
+	const struct lat64 *l;
+};
+
+/* The histograms of a slot that has them (below --max-hist-vectors). */
+struct vhist {
+	struct lat64 total[IMS_LAT_NR];
+	struct lat64 win[IMS_LAT_NR];
+	__u32 raw[IMS_LAT_NR][IMS_HIST_SLOTS]; /* last bucket sums read */
 };
 
 /* What is kept across windows of a vector instance the BPF side saw. */
 struct vtrack {
 	struct vstats total; /* since imstop started */
 	struct vstats win; /* this window (the total with --cumulative) */
-	__u32 raw[IMS_LAT_NR][IMS_HIST_SLOTS]; /* last bucket sums read */
+	struct vhist *hist; /* NULL: the slot has no histograms */
 };
 
 /* One row: a vector instance seen, or an idle vector from debugfs. */
@@ -37,7 +47,6 @@ struct vrow {
 	char type[IMS_TYPE_LEN];
 	bool gone; /* the device was released or its id reused */
 	bool idle; /* configured (debugfs) but no event seen yet */
-	bool in_map; /* seen in the slots map this round */
 	__u32 slot; /* in the BPF maps */
 	struct vtrack *track; /* NULL for an idle row */
 	const struct vstats *win; /* the window's counts (zero if idle) */
@@ -85,8 +94,10 @@ struct report {
 	int nrows;
 	int max_rows; /* rows to show; < 0: all */
 	bool hist;
+	bool wide; /* text: the allocation and cookie-set columns too */
 };
 
+/* The text view, 80 columns (112 if wide); @clear: clear the screen first. */
 void output_text(const struct report *r, bool clear);
 void output_json(const struct report *r);
 void output_csv(const struct report *r);

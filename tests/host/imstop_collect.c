@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * imstop's collection (tools/imstop/collect.c) on the host, without BPF:
+ * a fake collect_src holds 16384 vector instances (16 devices of 1024
+ * vectors, the default --max-vectors) in maps of its own, in a shuffled
+ * iteration order, plus debugfs devices with names and idle vectors.
+ * Every refresh must give one row per vector instance, each with its own
+ * counts, the table sorted by key and the rows in display order; one
+ * refresh of 16384 new vectors must take less than a second. Then the
+ * second window (differences), an iteration of the slots map that starts
+ * over (as a hash map's does when a key goes away under it), and a
+ * released device whose rows are reported gone once and whose slots go
+ * back to the free stack. And the text view of such a window: 80 columns
+ * at most by default, the allocation and cookie-set columns only when
+ * wide. Built by mk/imstop.mk, run by imstop_collect.sh.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collect.h"
+
+#define NDEV 16
+#define NVEC_DEV 1024
+#define NKEYS (NDEV * NVEC_DEV)
+#define NCPUS 2
+#define MAX_HISTS 1024
+#define IDLE_DEV 20
+#define IDLE_NVEC 8
+#define REFRESH_LIMIT_S 1.0
+
+static int n, failed;
+
+static int ok(int cond, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d - ", cond ? "" : "not ", ++n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	failed += !cond;
+	return cond;
+}
+
+/* --- The fake maps ---------------------------------------------------------- */
+
+static struct fake {
+	struct ims_key keys[NKEYS]; /* the slots map, in iteration order */
+	__u32 slot_of[NKEYS]; /* by key index */
+	bool present[NKEYS];
+	int order[NKEYS]; /* iteration position -> key index */
+	int pos_of[NKEYS]; /* key index -> iteration position */
+	struct ims_counts counts[NKEYS][NCPUS]; /* by slot */
+	struct ims_lat sig[MAX_HISTS][NCPUS];
+	struct ims_slow_lats slow[MAX_HISTS];
+	struct ims_dev devs[IMS_MAX_DEVS];
+	struct ims_cpu cpus[NCPUS];
+	__u32 free_stack[NKEYS];
+	int nfree;
+	int restart_at; /* > 0: iteration starts over once, at that position */
+	bool restarted;
+} * fk;
+
+/* Key index of @k, or -1. */
+static int key_index(const struct ims_key *k)
+{
+	int i;
+
+	if (k->dev >= NDEV || k->vector >= NVEC_DEV)
+		return -1;
+	i = (int)(k->dev * NVEC_DEV + k->vector);
+	return fk->present[i] && fk->keys[i].gen == k->gen ? i : -1;
+}
+
+/* The first present key at or after iteration position @pos. */
+static int first_from(int pos, void *next)
+{
+	for (; pos < NKEYS; pos++) {
+		if (fk->present[fk->order[pos]]) {
+			memcpy(next, &fk->keys[fk->order[pos]],
+			       sizeof(struct ims_key));
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int f_next_key(void *ctx, enum collect_map m, const void *key,
+		      void *next)
+{
+	int i, pos;
+
+	(void)ctx;
+	if (m != CM_SLOTS)
+		return -EINVAL;
+	if (!key)
+		return first_from(0, next);
+	i = key_index(key);
+	if (i < 0)
+		return first_from(0, next); /* as the kernel's hash map does */
+	pos = fk->pos_of[i] + 1;
+	if (fk->restart_at && !fk->restarted && pos == fk->restart_at) {
+		fk->restarted = true;
+		return first_from(0, next);
+	}
+	return first_from(pos, next);
+}
+
+static int f_lookup(void *ctx, enum collect_map m, const void *key, void *value)
+{
+	__u32 idx = key ? *(const __u32 *)key : 0;
+	int i;
+
+	(void)ctx;
+	switch (m) {
+	case CM_SLOTS:
+		i = key_index(key);
+		if (i < 0)
+			return -ENOENT;
+		*(__u32 *)value = fk->slot_of[i];
+		return 0;
+	case CM_COUNTS:
+		if (idx >= NKEYS)
+			return -ENOENT;
+		memcpy(value, fk->counts[idx], sizeof(fk->counts[idx]));
+		return 0;
+	case CM_SIG_LATS:
+		if (idx >= MAX_HISTS)
+			return -ENOENT;
+		memcpy(value, fk->sig[idx], sizeof(fk->sig[idx]));
+		return 0;
+	case CM_SLOW_LATS:
+		if (idx >= MAX_HISTS)
+			return -ENOENT;
+		memcpy(value, &fk->slow[idx], sizeof(fk->slow[idx]));
+		return 0;
+	case CM_DEVS:
+		if (idx >= IMS_MAX_DEVS)
+			return -ENOENT;
+		memcpy(value, &fk->devs[idx], sizeof(fk->devs[idx]));
+		return 0;
+	case CM_CPUS:
+		if (idx)
+			return -ENOENT;
+		memcpy(value, fk->cpus, sizeof(fk->cpus));
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int f_update(void *ctx, enum collect_map m, const void *key,
+		    const void *value)
+{
+	__u32 idx = key ? *(const __u32 *)key : 0;
+
+	(void)ctx;
+	switch (m) {
+	case CM_FREE_SLOTS:
+		if (key || fk->nfree == NKEYS)
+			return -EINVAL;
+		fk->free_stack[fk->nfree++] = *(const __u32 *)value;
+		return 0;
+	case CM_COUNTS:
+		if (idx >= NKEYS)
+			return -E2BIG;
+		memcpy(fk->counts[idx], value, sizeof(fk->counts[idx]));
+		return 0;
+	case CM_SIG_LATS:
+		if (idx >= MAX_HISTS)
+			return -E2BIG;
+		memcpy(fk->sig[idx], value, sizeof(fk->sig[idx]));
+		return 0;
+	case CM_SLOW_LATS:
+		if (idx >= MAX_HISTS)
+			return -E2BIG;
+		memcpy(&fk->slow[idx], value, sizeof(fk->slow[idx]));
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int f_delete(void *ctx, enum collect_map m, const void *key)
+{
+	int i;
+
+	(void)ctx;
+	if (m != CM_SLOTS)
+		return -EINVAL;
+	i = key_index(key);
+	if (i < 0)
+		return -ENOENT;
+	fk->present[i] = false;
+	return 0;
+}
+
+static __u64 f_missed(void *ctx)
+{
+	(void)ctx;
+	return 7;
+}
+
+/* debugfs: device 0 (named, emulated vectors) and IDLE_DEV, not in the map. */
+static int f_read_devs(void *ctx, struct collect *c)
+{
+	struct collect_dev *d;
+	int j;
+
+	(void)ctx;
+	d = collect_dev_at(c, 0);
+	d->id = 0;
+	snprintf(d->name, sizeof(d->name), "dev0");
+	d->nvec = NVEC_DEV;
+	for (j = 0; j < NVEC_DEV; j++) {
+		memset(&d->vecs[j], 0, sizeof(d->vecs[j]));
+		d->vecs[j].vector = j;
+		snprintf(d->vecs[j].type, sizeof(d->vecs[j].type), "emul");
+	}
+	d = collect_dev_at(c, 1);
+	d->id = IDLE_DEV;
+	snprintf(d->name, sizeof(d->name), "idle-dev");
+	d->nvec = IDLE_NVEC;
+	for (j = 0; j < IDLE_NVEC; j++) {
+		memset(&d->vecs[j], 0, sizeof(d->vecs[j]));
+		d->vecs[j].vector = j;
+		snprintf(d->vecs[j].type, sizeof(d->vecs[j].type), "ims");
+	}
+	return 2;
+}
+
+static const struct collect_src fake_src = {
+	.ncpus = NCPUS,
+	.next_key = f_next_key,
+	.lookup = f_lookup,
+	.update = f_update,
+	.delete_key = f_delete,
+	.missed = f_missed,
+	.read_devs = f_read_devs,
+};
+
+/* --- The synthetic vectors ----------------------------------------------- */
+
+/*
+ * Signals of key @i up to window @w (from 1): all distinct in window 1,
+ * then i % 5 more in each window.
+ */
+static __u64 sig_total(int i, int w)
+{
+	return (__u64)(i * 7919 % NKEYS) + 1 + (__u64)(i % 5) * (__u64)(w - 1);
+}
+
+static __u64 raised_total(int i, int w)
+{
+	return sig_total(i, w) + (__u64)(i % 3);
+}
+
+static __u64 pended_total(int i)
+{
+	return (__u64)(i % 7);
+}
+
+/* Set the maps to the totals of window @w. */
+static void fill(int w)
+{
+	int i;
+
+	for (i = 0; i < NKEYS; i++) {
+		__u32 s = fk->slot_of[i];
+		__u64 sig = sig_total(i, w), rai = raised_total(i, w);
+		struct ims_counts *c = fk->counts[s];
+
+		memset(fk->counts[s], 0, sizeof(fk->counts[s]));
+		c[0].signals = sig / 2;
+		c[1].signals = sig - sig / 2;
+		c[0].raised = rai / 2;
+		c[1].raised = rai - rai / 2;
+		c[0].delivered = c[0].signals;
+		c[1].delivered = c[1].signals;
+		c[1].pended = pended_total(i);
+		c[i % NCPUS].flags = IMS_VEC_BACKED;
+		if (s < MAX_HISTS) {
+			/* Latencies: one timed signal in ten, at 1 us. */
+			struct ims_lat *l = &fk->sig[s][1];
+
+			memset(fk->sig[s], 0, sizeof(fk->sig[s]));
+			l->count = sig / 10;
+			l->sum_ns = l->count * 1000;
+			l->max_ns = l->count ? 1000 : 0;
+			l->slots[ims_hist_slot(1000)] = (__u32)l->count;
+		}
+	}
+	fk->cpus[0].diag[IMS_DIAG_EVENTFD_CALLS] = 100 * w;
+	fk->cpus[1].diag[IMS_DIAG_EVENTFD_CALLS] = 1;
+}
+
+static __u64 rng = 88172645463325252ULL;
+
+static __u64 next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void setup(void)
+{
+	int i;
+
+	fk = calloc(1, sizeof(*fk));
+	if (!fk) {
+		printf("Bail out! out of memory\n");
+		exit(1);
+	}
+	for (i = 0; i < NKEYS; i++) {
+		fk->keys[i] = (struct ims_key){ .dev = i / NVEC_DEV,
+						.vector = i % NVEC_DEV,
+						.gen = 1 + (i / NVEC_DEV) % 3 };
+		fk->present[i] = true;
+		fk->order[i] = i;
+	}
+	/* A hash map's order: shuffled; slots handed out in that order. */
+	for (i = NKEYS - 1; i > 0; i--) {
+		int j = (int)(next_rand() % (__u64)(i + 1)), t = fk->order[i];
+
+		fk->order[i] = fk->order[j];
+		fk->order[j] = t;
+	}
+	for (i = 0; i < NKEYS; i++) {
+		fk->pos_of[fk->order[i]] = i;
+		fk->slot_of[fk->order[i]] = (__u32)i;
+	}
+	for (i = 0; i < NDEV; i++)
+		fk->devs[i].gen = 1 + i % 3;
+	fk->devs[IDLE_DEV].gen = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --- Checks ---------------------------------------------------------------- */
+
+/* Display order of -s signals: signals, then raise rate, down; then key. */
+static int display_cmp(const struct vrow *a, const struct vrow *b)
+{
+	if (a->win->c.signals != b->win->c.signals)
+		return a->win->c.signals > b->win->c.signals ? -1 : 1;
+	if (a->raised_ps != b->raised_ps)
+		return a->raised_ps > b->raised_ps ? -1 : 1;
+	return key_cmp(&a->key, &b->key);
+}
+
+/*
+ * The rows of window @w: every live key exactly once with its counts (of
+ * the window: totals minus those of window @w - 1), gone when its device
+ * is @gone_dev, plus the idle rows; sorted for display.
+ */
+static void check_rows(const char *what, const struct collect *c,
+		       const struct report *r, int w, int nlive, int gone_dev)
+{
+	static unsigned char seen[NKEYS];
+	int i, missing = 0, dup = 0, wrong = 0, order = 0, tab_order = 0;
+	int idle = 0, named = 0, bad_idle = 0, gone = 0, lat_ok = 1;
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < r->nrows; i++) {
+		const struct vrow *v = r->rows[i];
+		int k;
+		__u64 sig, rai;
+
+		if (i && display_cmp(r->rows[i - 1], v) >= 0)
+			order++;
+		if (v->key.dev == IDLE_DEV) {
+			idle++;
+			bad_idle += !v->idle || v->win->c.signals ||
+				    strcmp(v->name, "idle-dev") ||
+				    strcmp(v->type, "ims");
+			continue;
+		}
+		k = key_index(&v->key);
+		if (k < 0) {
+			if (v->key.dev == (__u32)gone_dev && v->gone)
+				k = (int)(v->key.dev * NVEC_DEV +
+					  v->key.vector);
+			else {
+				wrong++;
+				continue;
+			}
+		}
+		if (seen[k]++) {
+			dup++;
+			continue;
+		}
+		sig = sig_total(k, w) - (w > 1 ? sig_total(k, w - 1) : 0);
+		rai = raised_total(k, w) - (w > 1 ? raised_total(k, w - 1) : 0);
+		if (v->key.gen != fk->keys[k].gen ||
+		    v->slot != fk->slot_of[k] || v->win->c.signals != sig ||
+		    v->win->c.raised != rai || v->win->c.delivered != sig ||
+		    v->win->c.pended != (w == 1 ? pended_total(k) : 0) ||
+		    v->track->total.c.signals != sig_total(k, w) ||
+		    v->gone != ((int)v->key.dev == gone_dev)) {
+			if (wrong < 3)
+				printf("# %s: dev %u vector %u gen %u: signals %llu, expected %llu\n",
+				       what, v->key.dev, v->key.vector,
+				       v->key.gen,
+				       (unsigned long long)v->win->c.signals,
+				       (unsigned long long)sig);
+			wrong++;
+		}
+		if (v->slot < MAX_HISTS)
+			lat_ok &= v->lat[IMS_LAT_SIGNAL].count ==
+					  sig_total(k, w) / 10 -
+						  (w > 1 ? sig_total(k, w - 1) /
+								   10 :
+							   0) &&
+				  (!v->lat[IMS_LAT_SIGNAL].count ||
+				   v->lat[IMS_LAT_SIGNAL].p50_ns >= 900);
+		else
+			lat_ok &= !v->lat[IMS_LAT_SIGNAL].count;
+		named += v->key.dev == 0 && !strcmp(v->name, "dev0") &&
+			 !strcmp(v->type, "emul");
+		gone += v->gone;
+	}
+	for (i = 0; i < NKEYS; i++)
+		missing += fk->present[i] && !seen[i];
+	for (i = 1; i < c->ntab; i++)
+		tab_order += key_cmp(&c->tab[i - 1]->key, &c->tab[i]->key) >= 0;
+
+	ok(r->nrows == nlive + IDLE_NVEC, "%s: %d rows (%d vectors, %d idle)",
+	   what, r->nrows, nlive, IDLE_NVEC);
+	ok(!missing && !dup, "%s: every vector once (%d missing, %d twice)",
+	   what, missing, dup);
+	ok(!wrong, "%s: each row has its own key, slot and counts (%d wrong)",
+	   what, wrong);
+	ok(lat_ok, "%s: signal latencies of the slots with histograms", what);
+	ok(!order, "%s: rows in display order (%d out of order)", what, order);
+	ok(c->ntab == nlive && !tab_order,
+	   "%s: the table holds %d rows sorted by key (%d, %d out of order)",
+	   what, nlive, c->ntab, tab_order);
+	ok(named == NVEC_DEV, "%s: device 0's rows have its debugfs name",
+	   what);
+	ok(idle == IDLE_NVEC && !bad_idle,
+	   "%s: %d idle rows of the debugfs-only device", what, idle);
+	ok(gone == (gone_dev >= 0 ? NVEC_DEV : 0), "%s: %d rows gone", what,
+	   gone);
+}
+
+/* output_text() of @r into a string (free it). */
+static char *text_of(const struct report *r)
+{
+	FILE *f = tmpfile();
+	int saved = dup(STDOUT_FILENO);
+	char *buf = NULL;
+	long len;
+
+	fflush(stdout);
+	if (!f || saved < 0 || dup2(fileno(f), STDOUT_FILENO) < 0) {
+		printf("Bail out! cannot redirect stdout\n");
+		exit(1);
+	}
+	output_text(r, false);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	len = ftell(f);
+	buf = calloc(1, len + 1);
+	rewind(f);
+	if (!buf || fread(buf, 1, len, f) != (size_t)len) {
+		printf("Bail out! cannot read the text view back\n");
+		exit(1);
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The longest line of @s. */
+static int widest(const char *s)
+{
+	int w = 0;
+
+	while (*s) {
+		int l = (int)strcspn(s, "\n");
+
+		if (l > w)
+			w = l;
+		s += l + !!s[l];
+	}
+	return w;
+}
+
+static void check_text(struct report *r)
+{
+	char *t;
+	int w;
+
+	r->tracepoints = "tp_btf";
+	r->eventfd_probe = "fentry";
+	r->eventfd_func = "eventfd_signal_mask";
+	r->lat_rate = 10000;
+	r->max_rows = 100;
+	r->wide = false;
+	t = text_of(r);
+	w = widest(t);
+	ok(w <= 80, "text: the default view fits 80 columns (%d)", w);
+	ok(strstr(t, " SIG/s ") && strstr(t, " PEND ") && !strstr(t, "ALLOC"),
+	   "text: ... SIG/s, PEND, no ALLOC column");
+	ok(strstr(t, "(16292 more vectors; -r ROWS shows more)") != NULL,
+	   "text: -r: 100 rows, then how many more");
+	free(t);
+	r->wide = true;
+	t = text_of(r);
+	w = widest(t);
+	ok(w == 112 && strstr(t, "ALLOC n") && strstr(t, "COOKIE n"),
+	   "text: wide: the ALLOC and COOKIE columns too, %d columns", w);
+	free(t);
+}
+
+int main(void)
+{
+	struct collect_opts o = { .dev = -1,
+				  .sort = SORT_SIGNALS,
+				  .max_hists = MAX_HISTS };
+	struct collect c;
+	struct report r;
+	int saved, devnull, i, nfree_ok = 1;
+	double t0, t_collect, t_text;
+
+	setup();
+	if (collect_init(&c, &fake_src, &o)) {
+		printf("Bail out! collect_init\n");
+		return 1;
+	}
+	collect_start(&c);
+
+	/* Window 1: 16384 vectors, all new. */
+	fill(1);
+	memset(&r, 0, sizeof(r));
+	t0 = now_s();
+	collect_window(&c, &r, false);
+	t_collect = now_s() - t0;
+
+	/* The text view of all of them, to /dev/null. */
+	r.tracepoints = "tp_btf";
+	r.eventfd_probe = "fentry";
+	r.eventfd_func = "eventfd_signal_mask";
+	r.max_rows = -1;
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	devnull = open("/dev/null", O_WRONLY);
+	t0 = now_s();
+	if (saved >= 0 && devnull >= 0 && dup2(devnull, STDOUT_FILENO) >= 0) {
+		output_text(&r, false);
+		fflush(stdout);
+		dup2(saved, STDOUT_FILENO);
+	}
+	t_text = now_s() - t0;
+	if (devnull >= 0)
+		close(devnull);
+	if (saved >= 0)
+		close(saved);
+
+	printf("# refresh with %d new vectors: %.3f s to collect, %.3f s to print\n",
+	       NKEYS, t_collect, t_text);
+	ok(t_collect + t_text < REFRESH_LIMIT_S,
+	   "window 1: one refresh of %d new vectors in < %.0f s (%.3f s)",
+	   NKEYS, REFRESH_LIMIT_S, t_collect + t_text);
+	check_rows("window 1", &c, &r, 1, NKEYS, -1);
+	ok(r.missed == 7 && r.diag[IMS_DIAG_EVENTFD_CALLS] == 101,
+	   "window 1: diagnostics summed over the CPUs");
+	ok(r.ndevs == 2 && r.debugfs, "window 1: 2 devices from debugfs");
+	check_text(&r);
+	collect_done(&c);
+
+	/*
+	 * Window 2: more signals; the iteration starts over half-way (the
+	 * first half of the keys comes twice); device NDEV - 1 released.
+	 */
+	fill(2);
+	fk->restart_at = NKEYS / 2;
+	fk->devs[NDEV - 1].released = 1;
+	memset(&r, 0, sizeof(r));
+	t0 = now_s();
+	collect_window(&c, &r, false);
+	printf("# refresh with %d known vectors: %.3f s to collect\n", NKEYS,
+	       now_s() - t0);
+	ok(fk->restarted, "window 2: the slots map's iteration started over");
+	check_rows("window 2", &c, &r, 2, NKEYS, NDEV - 1);
+	collect_done(&c);
+
+	/* Device NDEV - 1's slots went back, its keys out of the map. */
+	for (i = 0; i < fk->nfree; i++)
+		nfree_ok &= fk->free_stack[i] < NKEYS &&
+			    fk->order[fk->free_stack[i]] / NVEC_DEV == NDEV - 1;
+	ok(fk->nfree == NVEC_DEV && nfree_ok,
+	   "released device: its %d slots are free again (%d)", NVEC_DEV,
+	   fk->nfree);
+	for (i = (NDEV - 1) * NVEC_DEV; i < NKEYS; i++)
+		nfree_ok &= !fk->present[i];
+	ok(nfree_ok, "released device: its keys are out of the slots map");
+
+	/* Window 3: the other devices. */
+	fill(3);
+	memset(&r, 0, sizeof(r));
+	collect_window(&c, &r, false);
+	check_rows("window 3", &c, &r, 3, NKEYS - NVEC_DEV, -1);
+	collect_done(&c);
+	collect_free(&c);
+	free(fk);
+	printf("1..%d\n", n);
+	return failed ? 1 : 0;
+}

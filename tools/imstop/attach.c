@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * imstop: choosing how to attach, loading and attaching the BPF programs,
+ * and their maps as the source of counts (see attach.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+#include "imstop.skel.h"
+#include "util.h"
+
+static const char *errstr(int e)
+{
+	static char buf[128];
+
+	libbpf_strerror(e < 0 ? e : -e, buf, sizeof(buf));
+	return buf;
+}
+
+const char *tp_mode_name(enum tp_mode m)
+{
+	return m == TP_BTF ? "tp_btf" : m == TP_RAW ? "raw_tp" : "auto";
+}
+
+const char *efd_mode_name(enum efd_mode m)
+{
+	return m == EFD_FENTRY ? "fentry" : m == EFD_KPROBE ? "kprobe" : "auto";
+}
+
+static bool is_perm(int ret)
+{
+	return ret == -EPERM || ret == -EACCES;
+}
+
+/* The kernel said no to @what for lack of privileges. */
+static void err_perm(const char *what, int ret)
+{
+	err("%s (%s): need CAP_BPF and CAP_PERFMON, or root", what,
+	    errstr(ret));
+}
+
+/* --- Choosing how to attach ---------------------------------------------- */
+
+/*
+ * Can a BPF trampoline (fentry) attach to the kernel function @func? 1 if
+ * so, 0 if not, -EPERM or -EACCES when the kernel refused the probe for
+ * lack of privileges.
+ */
+static int fentry_attaches(const struct btf *vmlinux, const char *func)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o,
+		    .expected_attach_type = BPF_TRACE_FENTRY);
+	int id, prog, link;
+
+	id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
+	if (id <= 0)
+		return 0;
+	o.attach_btf_id = id;
+	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "imstop_probe", "GPL",
+			     insns, sizeof(insns) / sizeof(insns[0]), &o);
+	if (prog < 0)
+		return is_perm(-errno) ? -errno : 0;
+	link = bpf_raw_tracepoint_open(NULL, prog);
+	if (link < 0)
+		link = is_perm(-errno) ? -errno : -1;
+	else
+		close(link);
+	close(prog);
+	return link >= 0 ? 1 : link == -1 ? 0 : link;
+}
+
+static bool kprobes_available(void)
+{
+	return !access("/sys/bus/event_source/devices/kprobe/type", R_OK) ||
+	       !access("/sys/kernel/tracing/kprobe_events", W_OK) ||
+	       !access("/sys/kernel/debug/tracing/kprobe_events", W_OK);
+}
+
+/* Does vic.ko have BTF with its tracepoints (btf_trace_<event>)? */
+static bool vic_has_btf(struct btf *vmlinux)
+{
+	struct btf *mod = btf__load_module_btf("vic", vmlinux);
+	bool ok;
+
+	if (!mod)
+		return false;
+	ok = btf__find_by_name_kind(mod, "btf_trace_vic_raise",
+				    BTF_KIND_TYPEDEF) > 0;
+	btf__free(mod);
+	return ok;
+}
+
+/*
+ * libbpf finds vic.ko's BTF, which tp_btf needs, by walking the kernel's
+ * BTF objects by id, which takes CAP_SYS_ADMIN: -EPERM or -EACCES when
+ * that is refused, else 0.
+ */
+static int module_btf_denied(void)
+{
+	__u32 id = 0;
+
+	if (bpf_btf_get_next_id(0, &id) && is_perm(-errno))
+		return -errno;
+	return 0;
+}
+
+int plan_attach(struct attach_plan *p, enum tp_mode tp, enum efd_mode efd)
+{
+	struct btf *vmlinux;
+	int ret = -1, fentry = 0;
+
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		err("cannot read the kernel's BTF (%s): imstop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+		    errstr(-errno));
+		return -1;
+	}
+
+	/* eventfd_signal_mask (6.0+: eventfd_signal calls it), else the old
+	 * eventfd_signal. */
+	if (btf__find_by_name_kind(vmlinux, "eventfd_signal_mask",
+				   BTF_KIND_FUNC) > 0)
+		p->func = "eventfd_signal_mask";
+	else if (btf__find_by_name_kind(vmlinux, "eventfd_signal",
+					BTF_KIND_FUNC) > 0)
+		p->func = "eventfd_signal";
+	else {
+		err("the kernel's BTF has neither eventfd_signal_mask nor eventfd_signal: no function to probe for eventfd signals");
+		goto out;
+	}
+
+	p->tp = tp;
+	if (p->tp == TP_AUTO) {
+		/* Without CAP_SYS_ADMIN, raw_tp. */
+		p->tp = vic_has_btf(vmlinux) && !module_btf_denied() ? TP_BTF :
+								       TP_RAW;
+	} else if (p->tp == TP_BTF && !vic_has_btf(vmlinux)) {
+		err("vic.ko has no BTF (no /sys/kernel/btf/vic with btf_trace_vic_raise), so tp_btf cannot attach: rebuild it with 'make' (which adds BTF with pahole) or use --tracepoints=raw_tp");
+		goto out;
+	} else if (p->tp == TP_BTF && module_btf_denied()) {
+		err("tp_btf needs CAP_SYS_ADMIN too (libbpf finds vic.ko's BTF by walking the kernel's BTF objects): run as root or use --tracepoints=raw_tp");
+		goto out;
+	}
+
+	p->efd = efd;
+	if (p->efd != EFD_KPROBE) {
+		fentry = fentry_attaches(vmlinux, p->func);
+		if (is_perm(fentry)) {
+			err_perm("cannot load a BPF program", fentry);
+			goto out;
+		}
+	}
+	if (p->efd == EFD_AUTO) {
+		if (fentry > 0)
+			p->efd = EFD_FENTRY;
+		else if (kprobes_available())
+			p->efd = EFD_KPROBE;
+		else {
+			err("this kernel can attach neither fentry (BPF trampolines) nor a kprobe to %s: imstop needs one of them (CONFIG_FUNCTION_TRACER with BPF trampolines, or CONFIG_KPROBES and CONFIG_KPROBE_EVENTS)",
+			    p->func);
+			goto out;
+		}
+	} else if (p->efd == EFD_FENTRY && fentry <= 0) {
+		err("fentry cannot attach to %s on this kernel (no BPF trampoline support, or the function is not traceable): use --eventfd-probe=kprobe or auto",
+		    p->func);
+		goto out;
+	} else if (p->efd == EFD_KPROBE && !kprobes_available()) {
+		err("this kernel has no kprobe support (CONFIG_KPROBES, CONFIG_KPROBE_EVENTS): use --eventfd-probe=fentry or auto");
+		goto out;
+	}
+	ret = 0;
+out:
+	btf__free(vmlinux);
+	return ret;
+}
+
+/* --- Loading and attaching ------------------------------------------------ */
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+static bool prog_wanted(const struct attach_plan *p, const char *name)
+{
+	if (has_prefix(name, "tpb_"))
+		return p->tp == TP_BTF;
+	if (has_prefix(name, "raw_"))
+		return p->tp == TP_RAW;
+	if (!strcmp(name, "fentry_eventfd"))
+		return p->efd == EFD_FENTRY;
+	if (!strcmp(name, "kprobe_eventfd"))
+		return p->efd == EFD_KPROBE;
+	return false;
+}
+
+/* Every slot is free at first. */
+static int fill_free_slots(struct tracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.free_slots);
+	__u32 slot;
+
+	/* A stack: pushed from the top, slot 0 (with histograms) is next. */
+	for (slot = t->max_vectors; slot-- > 0;) {
+		if (bpf_map_update_elem(fd, NULL, &slot, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* CONFIG_HZ from the kernel's config file, 0 if not found. */
+static long hz_from_config(void)
+{
+	char path[128], line[256];
+	struct utsname u;
+	long hz = 0;
+	FILE *f;
+
+	if (uname(&u))
+		return 0;
+	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "CONFIG_HZ=%ld", &hz) == 1)
+			break;
+	}
+	fclose(f);
+	return hz;
+}
+
+/* jiffies and the monotonic time from /proc/timer_list; 0 on failure. */
+static int read_timer_list(unsigned long long *jiffies, long long *now)
+{
+	char line[256];
+	int got = 0;
+	FILE *f;
+
+	f = fopen("/proc/timer_list", "r");
+	if (!f)
+		return -1;
+	while (got != 3 && fgets(line, sizeof(line), f)) {
+		if (!(got & 1) && sscanf(line, "now at %lld nsecs", now) == 1)
+			got |= 1;
+		else if (!(got & 2) &&
+			 sscanf(line, "jiffies: %llu", jiffies) == 1)
+			got |= 2;
+	}
+	fclose(f);
+	return got == 3 ? 0 : -1;
+}
+
+/*
+ * The kernel's HZ, for the latency budget: from its config file, else
+ * measured on /proc/timer_list, else 250.
+ */
+static long kernel_hz(bool verbose)
+{
+	static const long common[] = { 100, 250, 300, 1000 };
+	unsigned long long j0, j1;
+	long long t0, t1;
+	long hz = hz_from_config(), best = 250;
+	double m;
+	size_t i;
+
+	if (hz > 0) {
+		if (verbose)
+			fprintf(stderr, "imstop: HZ %ld (kernel config)\n", hz);
+		return hz;
+	}
+	if (read_timer_list(&j0, &t0) || usleep(200000) ||
+	    read_timer_list(&j1, &t1) || t1 <= t0) {
+		if (verbose)
+			fprintf(stderr, "imstop: HZ unknown, assuming %ld\n",
+				best);
+		return best;
+	}
+	m = (double)(j1 - j0) * 1e9 / (double)(t1 - t0);
+	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
+		if (fabs(m - common[i]) < fabs(m - best))
+			best = common[i];
+	}
+	if (verbose)
+		fprintf(stderr, "imstop: HZ %ld (measured %.0f)\n", best, m);
+	return best;
+}
+
+int tracer_load(struct tracer *t, const struct tracer_opts *o)
+{
+	struct bpf_program *prog;
+	long hz = o->lat_rate ? kernel_hz(o->verbose) : 250;
+	int ret;
+
+	t->ncpus = libbpf_num_possible_cpus();
+	if (t->ncpus <= 0) {
+		err("cannot count the possible CPUs: %s", errstr(t->ncpus));
+		return t->ncpus ? t->ncpus : -EINVAL;
+	}
+	t->max_vectors = o->max_vectors;
+	t->max_hists = o->max_hists < o->max_vectors ? o->max_hists :
+						       o->max_vectors;
+	t->skel = imstop_bpf__open();
+	if (!t->skel) {
+		ret = -errno;
+		err("cannot open the BPF object: %s", errstr(ret));
+		return ret;
+	}
+	t->skel->rodata->targ_dev = o->dev;
+	t->skel->rodata->lat_per_tick =
+		o->lat_rate ? (__u32)((o->lat_rate + hz - 1) / hz) : 0;
+	bpf_map__set_max_entries(t->skel->maps.slots, t->max_vectors);
+	bpf_map__set_max_entries(t->skel->maps.free_slots, t->max_vectors);
+	bpf_map__set_max_entries(t->skel->maps.counts, t->max_vectors);
+	bpf_map__set_max_entries(t->skel->maps.sig_lats, t->max_hists);
+	bpf_map__set_max_entries(t->skel->maps.slow_lats, t->max_hists);
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		bpf_program__set_autoload(
+			prog, prog_wanted(&t->plan, bpf_program__name(prog)));
+	}
+	ret = bpf_program__set_attach_target(t->skel->progs.fentry_eventfd, 0,
+					     t->plan.func);
+	if (ret) {
+		err("cannot target %s with fentry: %s", t->plan.func,
+		    errstr(ret));
+		return ret;
+	}
+
+	ret = imstop_bpf__load(t->skel);
+	if (!ret)
+		ret = fill_free_slots(t);
+	if (is_perm(ret)) {
+		err_perm("cannot load the BPF programs", ret);
+		return ret;
+	}
+	if (ret) {
+		err("the kernel refused the BPF programs (%s): run with -v to see libbpf's and the verifier's log; on a kernel without BTF-based attach, --tracepoints=raw_tp or --eventfd-probe=kprobe may help",
+		    errstr(ret));
+		return ret;
+	}
+	return 0;
+}
+
+int tracer_attach(struct tracer *t)
+{
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	const char *name;
+	int ret;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		name = bpf_program__name(prog);
+		if (!strcmp(name, "kprobe_eventfd"))
+			link = bpf_program__attach_kprobe(prog, false,
+							  t->plan.func);
+		else
+			link = bpf_program__attach(prog);
+		if (!link) {
+			ret = -errno;
+			if (is_perm(ret))
+				err_perm("cannot attach the BPF programs", ret);
+			else if (has_prefix(name, "tpb_") ||
+				 has_prefix(name, "raw_"))
+				err("cannot attach to the tracepoint vic:%s (%s): is vic.ko loaded, and is it the build imstop was made for?",
+				    name + 4, errstr(ret));
+			else
+				err("cannot attach %s to %s: %s; try --eventfd-probe=%s",
+				    has_prefix(name, "kprobe") ? "a kprobe" :
+								 "fentry",
+				    t->plan.func, errstr(ret),
+				    has_prefix(name, "kprobe") ? "fentry" :
+								 "kprobe");
+			return ret;
+		}
+		if (t->nlinks == MAX_LINKS) {
+			bpf_link__destroy(link);
+			err("too many BPF programs");
+			return -E2BIG;
+		}
+		t->links[t->nlinks++] = link;
+	}
+	return 0;
+}
+
+void tracer_arm(struct tracer *t)
+{
+	t->skel->bss->armed = true;
+}
+
+void tracer_close(struct tracer *t)
+{
+	while (t->nlinks)
+		bpf_link__destroy(t->links[--t->nlinks]);
+	imstop_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
+
+/* --- The maps as a collect_src -------------------------------------------- */
+
+static int map_next_key(void *ctx, enum collect_map m, const void *key,
+			void *next)
+{
+	struct tracer *t = ctx;
+
+	return bpf_map_get_next_key(t->fds[m], key, next) ? -errno : 0;
+}
+
+static int map_lookup(void *ctx, enum collect_map m, const void *key,
+		      void *value)
+{
+	struct tracer *t = ctx;
+
+	return bpf_map_lookup_elem(t->fds[m], key, value) ? -errno : 0;
+}
+
+static int map_update(void *ctx, enum collect_map m, const void *key,
+		      const void *value)
+{
+	struct tracer *t = ctx;
+
+	return bpf_map_update_elem(t->fds[m], key, value, BPF_ANY) ? -errno : 0;
+}
+
+static int map_delete(void *ctx, enum collect_map m, const void *key)
+{
+	struct tracer *t = ctx;
+
+	return bpf_map_delete_elem(t->fds[m], key) ? -errno : 0;
+}
+
+/* Handler runs the kernel skipped because one was already running. */
+static __u64 tracer_missed(void *ctx)
+{
+	struct tracer *t = ctx;
+	struct bpf_program *prog;
+	__u64 missed = 0;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			missed += info.recursion_misses;
+	}
+	return missed;
+}
+
+const struct collect_src *tracer_source(struct tracer *t)
+{
+	t->fds[CM_SLOTS] = bpf_map__fd(t->skel->maps.slots);
+	t->fds[CM_FREE_SLOTS] = bpf_map__fd(t->skel->maps.free_slots);
+	t->fds[CM_COUNTS] = bpf_map__fd(t->skel->maps.counts);
+	t->fds[CM_SIG_LATS] = bpf_map__fd(t->skel->maps.sig_lats);
+	t->fds[CM_SLOW_LATS] = bpf_map__fd(t->skel->maps.slow_lats);
+	t->fds[CM_DEVS] = bpf_map__fd(t->skel->maps.devs);
+	t->fds[CM_CPUS] = bpf_map__fd(t->skel->maps.cpus);
+	t->src = (struct collect_src){
+		.ctx = t,
+		.ncpus = t->ncpus,
+		.next_key = map_next_key,
+		.lookup = map_lookup,
+		.update = map_update,
+		.delete_key = map_delete,
+		.missed = tracer_missed,
+		.read_devs = collect_debugfs_devs,
+	};
+	return &t->src;
+}

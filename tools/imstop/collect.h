@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * imstop: collecting a window. The row table (one row per vector instance
+ * the BPF side saw, sorted by key), the maps' slots read into it, the
+ * devices of debugfs (names, types, idle vectors), and the report: totals,
+ * rates, latency summaries, rows in display order.
+ *
+ * The maps are read through struct collect_src, with the semantics of
+ * libbpf's bpf_map_*_elem() calls: attach.c backs it with the BPF maps,
+ * tests/host/imstop_collect.c with arrays of its own. Nothing here needs
+ * the BPF skeleton or libbpf.
+ */
+#ifndef IMSTOP_COLLECT_H
+#define IMSTOP_COLLECT_H
+
+#include <stdbool.h>
+#include <time.h>
+#include <linux/types.h>
+
+#include "imstop.h"
+#include "report.h"
+#include "vic_debugfs.h"
+
+/* The vectors of one device read from debugfs, at most. */
+#define MAX_VECTORS_PER_DEV 2048
+
+enum sort_key { SORT_SIGNALS, SORT_RATE, SORT_P99, SORT_ALLOC, SORT_COOKIE };
+
+/* The maps of bpf/imstop.bpf.c that user space reads or writes. */
+enum collect_map {
+	CM_SLOTS, /* hash: struct ims_key -> __u32 slot */
+	CM_FREE_SLOTS, /* stack of __u32 slots (key NULL) */
+	CM_COUNTS, /* per-CPU array: slot -> struct ims_counts */
+	CM_SIG_LATS, /* per-CPU array: slot -> struct ims_lat */
+	CM_SLOW_LATS, /* array: slot -> struct ims_slow_lats */
+	CM_DEVS, /* array: device id -> struct ims_dev */
+	CM_CPUS, /* per-CPU array: 0 -> struct ims_cpu */
+	CM_NR,
+};
+
+struct collect;
+
+/* One device of debugfs. */
+struct collect_dev {
+	__u32 id;
+	char name[IMS_NAME_LEN];
+	int nvec;
+	struct vic_dbg_vec *vecs; /* MAX_VECTORS_PER_DEV of them */
+};
+
+/*
+ * Where the counts come from. The map calls return 0 or a negative errno,
+ * as libbpf's do; per-CPU maps read and write @ncpus values per key.
+ */
+struct collect_src {
+	void *ctx;
+	int ncpus;
+	int (*next_key)(void *ctx, enum collect_map m, const void *key,
+			void *next);
+	int (*lookup)(void *ctx, enum collect_map m, const void *key,
+		      void *value);
+	int (*update)(void *ctx, enum collect_map m, const void *key,
+		      const void *value);
+	int (*delete_key)(void *ctx, enum collect_map m, const void *key);
+	/* Handler runs the kernel skipped (recursion). */
+	__u64 (*missed)(void *ctx);
+	/*
+	 * The live devices (only the one of collect_opts.dev when it is
+	 * >= 0), each in collect_dev_at(c, i) for i from 0: how many, or -1
+	 * when unknown. collect_debugfs_devs() reads debugfs.
+	 */
+	int (*read_devs)(void *ctx, struct collect *c);
+};
+
+struct collect_opts {
+	long long dev; /* -1: all */
+	bool cumulative;
+	enum sort_key sort;
+	__u32 max_hists; /* slots below this have histograms */
+};
+
+struct collect {
+	struct collect_opts opts;
+	const struct collect_src *src;
+	struct ims_counts *pc_counts; /* one per CPU */
+	struct ims_lat *pc_sig; /* one per CPU */
+	struct ims_cpu *cpus; /* one per CPU */
+	struct ims_slow_lats slow;
+	struct ims_counts cur_c;
+	struct ims_lat cur_l[IMS_LAT_NR]; /* bucket sums modulo 2^32 */
+	struct vrow **tab; /* sorted by key */
+	int ntab, tabcap;
+	struct vrow **spare; /* the next table, while it is built */
+	int sparecap;
+	struct ims_key *keys;
+	int keycap;
+	struct collect_dev *ddevs;
+	int nddevs, ddevcap;
+	struct vrow **idle;
+	int nidle, idlecap;
+	struct vrow **rows;
+	int rowcap;
+	__u64 diag_prev[IMS_DIAG_NR];
+	__u64 missed_prev;
+	struct timespec start, last;
+	unsigned long seq;
+};
+
+/* Set up @c over @src; 0, or -ENOMEM. */
+int collect_init(struct collect *c, const struct collect_src *src,
+		 const struct collect_opts *o);
+
+/* The first window starts now. */
+void collect_start(struct collect *c);
+
+/*
+ * Read the window since the last one (since collect_start() for the
+ * first) into @r: everything but how it attached (tracepoints,
+ * eventfd_probe, eventfd_func), lat_rate, max_rows, hist and the view's
+ * options, which are the caller's. @r's rows stay valid until
+ * collect_done().
+ */
+void collect_window(struct collect *c, struct report *r, bool final);
+
+/*
+ * The window was reported: forget the rows of released devices, giving
+ * their slots back to the BPF side.
+ */
+void collect_done(struct collect *c);
+
+void collect_free(struct collect *c);
+
+/* Device @i of the devices read (for collect_src.read_devs). */
+struct collect_dev *collect_dev_at(struct collect *c, int i);
+
+/* collect_src.read_devs over /sys/kernel/debug/vic. */
+int collect_debugfs_devs(void *ctx, struct collect *c);
+
+/* The order of the table: device, generation, vector. */
+int key_cmp(const struct ims_key *a, const struct ims_key *b);
+
+#endif /* IMSTOP_COLLECT_H */
