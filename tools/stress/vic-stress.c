@@ -130,7 +130,11 @@ static atomic_ullong rung[NVEC];
 /* Upper bound of the loopback raises (vectors asked, trigger or not). */
 static atomic_ullong loop_asked;
 
-/* Generator accounting, under gen_lock (taken before fd_lock). */
+/*
+ * Generator accounting, under gen_lock (taken before fd_lock), which also
+ * keeps RESET and reopen out of the register sequences (generator start,
+ * COOKIE_SEL + COOKIE).
+ */
 static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	bool active;
@@ -439,9 +443,18 @@ static void *t_cookie(void *arg)
 
 	while (!atomic_load(&stop)) {
 		v = NR_EMUL + rng_below(&r, NVEC - NR_EMUL);
+		/*
+		 * COOKIE_SEL then COOKIE: a RESET between them (t_reset, under
+		 * gen_lock) sets COOKIE_SEL back to 0, an emulated vector, so
+		 * the COOKIE write fails with EINVAL in LAST_ERROR, which is
+		 * the device's, not this thread's: a generator start reading
+		 * it meanwhile reported it as its own.
+		 */
+		pthread_mutex_lock(&gen_lock);
 		rd_lock();
 		ret = vicdev_set_cookie(&A, v, rng_next(&r));
 		rd_unlock();
+		pthread_mutex_unlock(&gen_lock);
 		if (ret)
 			failf("cookie %u: %s", v, vicdev_errmsg());
 		op_inc(OP_COOKIE);
