@@ -6,7 +6,7 @@
 #   make test       build, then run every test (host tests + one guest boot)
 #   make run        build, boot the test VM and run tools/demo.sh in it
 #   make vm         build, then an interactive shell in the test VM
-#   make check      checkpatch, sparse and clang-format (check-shell: shellcheck)
+#   make check      checkpatch, sparse, clang-format and shellcheck
 #   make format     apply clang-format to the userspace C sources
 #   make deps       install the Debian packages everything needs (root)
 #   make clean      remove build/
@@ -198,7 +198,7 @@ KERNEL_C_FILES = $(shell find kmod $(FIXTURE_MOD_SRC) -name '*.[ch]' 2>/dev/null
 USER_C_FILES = $(shell find tests tools bpf -name '*.[ch]' 2>/dev/null | sort)
 
 .PHONY: check check-checkpatch check-sparse check-format format
-check: check-checkpatch check-sparse check-format
+check: check-checkpatch check-sparse check-format check-shell
 
 $(CHECKPATCH):
 	@if [ ! -f "$(LINUX_SRC_TAR)" ]; then \
@@ -227,9 +227,9 @@ check-format:
 format:
 	$(Q)$(if $(USER_C_FILES),clang-format -i $(USER_C_FILES))
 
-# Shell scripts (*.sh and files with a sh/bash shebang). Not part of 'check'
-# (shellcheck is not in the dependencies); SC2119/SC2120 are about functions
-# with optional arguments, which the test helpers have on purpose.
+# Shell scripts (*.sh and files with a sh/bash shebang). SC2119/SC2120 are
+# about functions with optional arguments, which the test helpers have on
+# purpose.
 SHELL_FILES = $(shell for f in $$(find scripts tests tools .ci -type f 2>/dev/null); do \
 		case $$f in (*.sh) echo $$f ;; \
 		(*) head -n 1 $$f | grep -qE '^\#!.*(/|env |busybox )(ba|da)?sh( |$$)' && echo $$f ;; \

@@ -10,7 +10,7 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	libbpf-dev bpftool bpftrace clang llvm dwarves libelf-dev zlib1g-dev
 	sparse xz-utils gcc make libc6-dev pkg-config uuid-runtime
-	clang-format
+	clang-format shellcheck
 )
 
 missing=()

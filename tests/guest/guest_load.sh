@@ -11,7 +11,7 @@ vic_insmod vic_guest
 tap_ok $? "vic_guest loads"
 tap_ok "[ -d /sys/bus/pci/drivers/vic_guest ]" "the PCI driver is registered"
 tap_ok "[ -d /sys/kernel/debug/vic_guest ]" "the debugfs root exists"
-tap_is "$(ls /sys/kernel/debug/vic_guest | wc -l)" 0 "no device, no directory"
+tap_is "$(find /sys/kernel/debug/vic_guest -mindepth 1 -maxdepth 1 | wc -l)" 0 "no device, no directory"
 rmmod vic_guest
 tap_ok $? "vic_guest unloads"
 tap_ok "[ ! -e /sys/bus/pci/drivers/vic_guest ]" "the PCI driver is gone"

@@ -60,8 +60,9 @@ tracer_start() {
 	case $1 in
 	none) ;;
 	imstop | imstop-all)
-		"$b/imstop" -o json $([[ $1 == imstop-all ]] && echo --lat-rate=0) 1 \
-			>/dev/null 2>"$tmp/tracer.err" &
+		local all=()
+		[[ $1 == imstop-all ]] && all=(--lat-rate=0)
+		"$b/imstop" -o json "${all[@]}" 1 >/dev/null 2>"$tmp/tracer.err" &
 		tracer_pid=$!
 		wait_for "$tmp/tracer.err" 'tracing' || return 1
 		;;
