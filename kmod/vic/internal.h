@@ -71,6 +71,9 @@ struct vic_vec_stats {
  * @msg_addr_hi: MSI-X table: message address, high dword
  * @msg_data: MSI-X table: message data
  * @name: interrupt name, for request_irq() and /proc/interrupts
+ *
+ * Cache line aligned: 128 bytes, so that the delivery path finds a vector
+ * with a shift, and vectors raised on different CPUs share no line.
  */
 struct vic_vector {
 	struct vic_ctx *ctx;
@@ -88,7 +91,7 @@ struct vic_vector {
 	u32 msg_addr_hi;
 	u32 msg_data;
 	char name[32];
-};
+} ____cacheline_aligned;
 
 /**
  * struct vic_ctx - the interrupt context of one device
