@@ -248,6 +248,7 @@ int vic_set_emulated(struct vic_ctx *ctx, unsigned int start,
 		/* A new kind of context replaces the backed one. */
 		trace_vic_vector_free(ctx->id, i);
 		ctx->vecs[i].emulated = true;
+		atomic_or(VIC_VEC_EMULATED, &ctx->vecs[i].state);
 		trace_vic_vector_alloc(ctx->id, i, 1);
 	}
 out:

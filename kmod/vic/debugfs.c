@@ -26,8 +26,10 @@ static void vic_stats_sum(struct vic_vector *vec, struct vic_vec_stats *sum)
 	for_each_possible_cpu(cpu) {
 		struct vic_vec_stats *s = per_cpu_ptr(vec->stats, cpu);
 
-		sum->raised += READ_ONCE(s->raised);
-		sum->delivered += READ_ONCE(s->delivered);
+		u64 sent = READ_ONCE(s->sent);
+
+		sum->raised += READ_ONCE(s->raised) + sent;
+		sum->delivered += READ_ONCE(s->delivered) + sent;
 		sum->pended += READ_ONCE(s->pended);
 		sum->dropped += READ_ONCE(s->dropped);
 	}

@@ -25,6 +25,7 @@ struct eventfd_ctx;
 #define VIC_VEC_FMASKED		BIT(1)	/* MSI-X function mask */
 #define VIC_VEC_PENDING		BIT(2)	/* pending bit (PBA) */
 #define VIC_VEC_NOMASTER	BIT(3)	/* bus mastering off: no message */
+#define VIC_VEC_EMULATED	BIT(4)	/* vic_vector::emulated, for the fast path */
 #define VIC_VEC_MASK_BITS	(VIC_VEC_MASKED | VIC_VEC_FMASKED)
 
 /* vic_deliver tracepoint status values (the tracepoint contract). */
@@ -45,12 +46,17 @@ struct vic_trigger {
 	struct rcu_head rcu;
 };
 
-/* Per-CPU counters of one vector: updated without atomics on the hot path. */
+/*
+ * Per-CPU counters of one vector: updated without atomics on the hot path.
+ * @sent counts the raises that vic_send_signal()'s fast path delivered, each
+ * a raise and a delivery: readers add it to both (see vic_stats_sum()).
+ */
 struct vic_vec_stats {
 	u64 raised;
 	u64 delivered;
 	u64 pended;
 	u64 dropped;
+	u64 sent;
 };
 
 /**
@@ -61,7 +67,7 @@ struct vic_vec_stats {
  * @backed: the backing interrupt may be fired (RCU readers); false with
  *	@virq set: retired, to be freed after a grace period
  * @trigger: the eventfd to signal, NULL when unset (RCU)
- * @state: VIC_VEC_* mask and pending bits
+ * @state: VIC_VEC_* mask and pending bits, VIC_VEC_EMULATED
  * @stats: per-CPU counters
  * @cookie: the cookie the next backing allocation uses
  * @alloc_cookie: the cookie the current backing was allocated with
@@ -71,6 +77,9 @@ struct vic_vec_stats {
  * @msg_addr_hi: MSI-X table: message address, high dword
  * @msg_data: MSI-X table: message data
  * @name: interrupt name, for request_irq() and /proc/interrupts
+ *
+ * Cache line aligned: 128 bytes, so that the delivery path finds a vector
+ * with a shift, and vectors raised on different CPUs share no line.
  */
 struct vic_vector {
 	struct vic_ctx *ctx;
@@ -88,7 +97,7 @@ struct vic_vector {
 	u32 msg_addr_hi;
 	u32 msg_data;
 	char name[32];
-};
+} ____cacheline_aligned;
 
 /**
  * struct vic_ctx - the interrupt context of one device

@@ -71,8 +71,9 @@ void vic_msix_reset(struct vic_ctx *ctx)
 	ctx->msg_ctrl = 0;
 	for (i = 0; i < ctx->nvec; i++) {
 		struct vic_vector *vec = &ctx->vecs[i];
-		/* everything but the bus master gate, which reset keeps */
-		u32 old = atomic_fetch_and(VIC_VEC_NOMASTER, &vec->state);
+		/* but the bus master gate, which reset keeps, and the kind */
+		u32 old = atomic_fetch_and(VIC_VEC_NOMASTER | VIC_VEC_EMULATED,
+					   &vec->state);
 
 		if (vic_vector_is_masked(old))
 			trace_vic_mask(ctx->id, i, 0);
