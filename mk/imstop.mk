@@ -27,11 +27,14 @@ IMSTOP_SKEL := $(IMSTOP_BPF_DIR)/imstop.skel.h
 IMSTOP := $(BUILD)/imstop
 IMSTOP_LOAD := $(BUILD)/imstop-load
 IMSTOP_OBJS := $(addprefix $(BUILD)/tools/imstop/,imstop.o attach.o collect.o \
-		output.o hist.o util.o)
+		output.o hist.o util.o prom.o)
 IMSTOP_LOAD_OBJS := $(BUILD)/tools/imstop/imstop-load.o
 
 LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS := $(or $(shell pkg-config --libs libbpf 2>/dev/null),-lbpf)
+# --prometheus: libmicrohttpd serves /metrics (tools/imstop/prom.c).
+MHD_CFLAGS := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS := $(or $(shell pkg-config --libs libmicrohttpd 2>/dev/null),-lmicrohttpd)
 
 .PHONY: imstop
 imstop: $(IMSTOP) $(IMSTOP_LOAD)
@@ -57,10 +60,11 @@ $(IMSTOP_SKEL): $(IMSTOP_BPF_OBJ)
 $(IMSTOP_OBJS) $(IMSTOP_LOAD_OBJS): USER_CFLAGS += -I$(IMSTOP_BPF_DIR) -Ibpf \
 	-Itools/imstop $(LIBBPF_CFLAGS)
 $(IMSTOP_OBJS): $(IMSTOP_SKEL)
+$(BUILD)/tools/imstop/prom.o: USER_CFLAGS += $(MHD_CFLAGS)
 
 $(IMSTOP): $(IMSTOP_OBJS) $(BUILD)/tools/lib/vic_debugfs.o
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) -lm $(USER_LDLIBS)
+	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(MHD_LIBS) -lm $(USER_LDLIBS)
 
 $(IMSTOP_LOAD): $(IMSTOP_LOAD_OBJS) $(LIB_OBJS)
 	@echo "  LINK    $@"
