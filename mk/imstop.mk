@@ -98,3 +98,25 @@ imstop-bench: all
 # tools/imstop-demo.sh for 'make run').
 imstop-demo: all
 	tests/vm/run-vm $(VM_FLAGS) -- tools/imstop-demo.sh
+
+# The Prometheus endpoint on the host (tests/host/imstop_prom.sh runs
+# them): once as it is built into imstop, once with ThreadSanitizer, for
+# the data the server's thread and the main loop share.
+IMSTOP_PROM_TEST := $(BUILD)/tests/host/imstop_prom
+IMSTOP_PROM_TSAN := $(BUILD)/tests/host/imstop_prom-tsan
+IMSTOP_PROM_SRCS := tests/host/imstop_prom.c \
+	$(addprefix tools/imstop/,prom.c hist.c util.c)
+userspace: $(IMSTOP_PROM_TEST) $(IMSTOP_PROM_TSAN)
+
+$(IMSTOP_PROM_TEST): $(IMSTOP_PROM_SRCS) $(wildcard tools/imstop/*.h) bpf/imstop.h
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(USER_CFLAGS) $(MHD_CFLAGS) -Ibpf -Itools/imstop -o $@ \
+		$(IMSTOP_PROM_SRCS) $(USER_LDFLAGS) $(MHD_LIBS) -lm $(USER_LDLIBS)
+
+$(IMSTOP_PROM_TSAN): $(IMSTOP_PROM_SRCS) $(wildcard tools/imstop/*.h) bpf/imstop.h
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(USER_CFLAGS) -fsanitize=thread $(MHD_CFLAGS) -Ibpf \
+		-Itools/imstop -o $@ $(IMSTOP_PROM_SRCS) $(USER_LDFLAGS) \
+		-fsanitize=thread $(MHD_LIBS) -lm $(USER_LDLIBS)
