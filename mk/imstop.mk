@@ -27,11 +27,14 @@ IMSTOP_SKEL := $(IMSTOP_BPF_DIR)/imstop.skel.h
 IMSTOP := $(BUILD)/imstop
 IMSTOP_LOAD := $(BUILD)/imstop-load
 IMSTOP_OBJS := $(addprefix $(BUILD)/tools/imstop/,imstop.o attach.o collect.o \
-		output.o hist.o util.o)
+		output.o hist.o util.o prom.o)
 IMSTOP_LOAD_OBJS := $(BUILD)/tools/imstop/imstop-load.o
 
 LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS := $(or $(shell pkg-config --libs libbpf 2>/dev/null),-lbpf)
+# --prometheus: libmicrohttpd serves /metrics (tools/imstop/prom.c).
+MHD_CFLAGS := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS := $(or $(shell pkg-config --libs libmicrohttpd 2>/dev/null),-lmicrohttpd)
 
 .PHONY: imstop
 imstop: $(IMSTOP) $(IMSTOP_LOAD)
@@ -57,10 +60,11 @@ $(IMSTOP_SKEL): $(IMSTOP_BPF_OBJ)
 $(IMSTOP_OBJS) $(IMSTOP_LOAD_OBJS): USER_CFLAGS += -I$(IMSTOP_BPF_DIR) -Ibpf \
 	-Itools/imstop $(LIBBPF_CFLAGS)
 $(IMSTOP_OBJS): $(IMSTOP_SKEL)
+$(BUILD)/tools/imstop/prom.o: USER_CFLAGS += $(MHD_CFLAGS)
 
 $(IMSTOP): $(IMSTOP_OBJS) $(BUILD)/tools/lib/vic_debugfs.o
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) -lm $(USER_LDLIBS)
+	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(MHD_LIBS) -lm $(USER_LDLIBS)
 
 $(IMSTOP_LOAD): $(IMSTOP_LOAD_OBJS) $(LIB_OBJS)
 	@echo "  LINK    $@"
@@ -94,3 +98,25 @@ imstop-bench: all
 # tools/imstop-demo.sh for 'make run').
 imstop-demo: all
 	tests/vm/run-vm $(VM_FLAGS) -- tools/imstop-demo.sh
+
+# The Prometheus endpoint on the host (tests/host/imstop_prom.sh runs
+# them): once as it is built into imstop, once with ThreadSanitizer, for
+# the data the server's thread and the main loop share.
+IMSTOP_PROM_TEST := $(BUILD)/tests/host/imstop_prom
+IMSTOP_PROM_TSAN := $(BUILD)/tests/host/imstop_prom-tsan
+IMSTOP_PROM_SRCS := tests/host/imstop_prom.c \
+	$(addprefix tools/imstop/,prom.c hist.c util.c)
+userspace: $(IMSTOP_PROM_TEST) $(IMSTOP_PROM_TSAN)
+
+$(IMSTOP_PROM_TEST): $(IMSTOP_PROM_SRCS) $(wildcard tools/imstop/*.h) bpf/imstop.h
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(USER_CFLAGS) $(MHD_CFLAGS) -Ibpf -Itools/imstop -o $@ \
+		$(IMSTOP_PROM_SRCS) $(USER_LDFLAGS) $(MHD_LIBS) -lm $(USER_LDLIBS)
+
+$(IMSTOP_PROM_TSAN): $(IMSTOP_PROM_SRCS) $(wildcard tools/imstop/*.h) bpf/imstop.h
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(USER_CFLAGS) -fsanitize=thread $(MHD_CFLAGS) -Ibpf \
+		-Itools/imstop -o $@ $(IMSTOP_PROM_SRCS) $(USER_LDFLAGS) \
+		-fsanitize=thread $(MHD_LIBS) -lm $(USER_LDLIBS)

@@ -11,6 +11,8 @@ pkgs=(
 	libbpf-dev bpftool bpftrace clang llvm dwarves libelf-dev zlib1g-dev
 	sparse xz-utils gcc make libc6-dev pkg-config uuid-runtime
 	clang-format shellcheck
+	libmicrohttpd-dev
+	prometheus python3-prometheus-client curl
 )
 
 missing=()

@@ -29,11 +29,12 @@
 
 #include "attach.h"
 #include "collect.h"
+#include "prom.h"
 #include "report.h"
 #include "util.h"
 #include "vic_debugfs.h"
 
-enum out_fmt { OUT_TEXT, OUT_JSON, OUT_CSV };
+enum out_fmt { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_NONE };
 static struct env {
 	double interval;
 	long count; /* windows to report; 0: until interrupted */
@@ -53,6 +54,7 @@ static struct env {
 	long max_vectors;
 	long max_hists;
 	long lat_rate; /* signal latency samples per second; 0: all */
+	const char *prometheus; /* --prometheus [ADDR:]PORT */
 } env = {
 	.interval = 1.0,
 	.dev = -1,
@@ -68,7 +70,8 @@ static const char argp_program_doc[] =
 	"pends, drops, interrupt allocations and cookie sets, with latencies.\n"
 	"\n"
 	"USAGE: imstop [-h] [-b] [-w] [-d DEV] [-s KEY] [-r ROWS] [-H] [-o FMT]\n"
-	"              [-C] [-v] [--cumulative] [interval] [count]\n"
+	"              [-C] [-v] [--cumulative] [--prometheus [ADDR:]PORT]\n"
+	"              [interval] [count]\n"
 	"\n"
 	"Counts cover each interval (default 1 s), or the time since imstop\n"
 	"started with --cumulative; count reports, then exit (default: until\n"
@@ -84,7 +87,8 @@ static const char argp_program_doc[] =
 	"    imstop -s p99 -H       # slowest signals first, with histograms\n"
 	"    imstop -b 1 60 >log    # batch: 60 reports appended to a file\n"
 	"    imstop -o json 1 10    # ten JSON records, one per second\n"
-	"    imstop -C --cumulative # totals since start, one screen after another\n";
+	"    imstop -C --cumulative # totals since start, one screen after another\n"
+	"    imstop --prometheus 9464 -o none   # only serve /metrics on port 9464\n";
 
 enum {
 	OPT_CUMULATIVE = 0x100,
@@ -93,6 +97,7 @@ enum {
 	OPT_MAX_VECTORS,
 	OPT_LAT_RATE,
 	OPT_MAX_HISTS,
+	OPT_PROMETHEUS,
 };
 
 static const struct argp_option opts[] = {
@@ -107,7 +112,9 @@ static const struct argp_option opts[] = {
 	  0 },
 	{ "histograms", 'H', NULL, 0, "Latency histograms per vector", 0 },
 	{ "output", 'o', "FMT", 0,
-	  "text (default), json (one object per line and interval) or csv", 0 },
+	  "text (default), json (one object per line and interval), csv, or "
+	  "none (with --prometheus)",
+	  0 },
 	{ "no-clear", 'C', NULL, 0, "Don't clear the screen", 0 },
 	{ "batch", 'b', NULL, 0,
 	  "Batch mode, as top's: no screen control, every row (unless -r), "
@@ -119,6 +126,10 @@ static const struct argp_option opts[] = {
 	  0 },
 	{ "cumulative", OPT_CUMULATIVE, NULL, 0,
 	  "Counts since start instead of per interval", 0 },
+	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
+	  "Serve OpenMetrics on http://ADDR:PORT/metrics (default ADDR: every "
+	  "address), counts since start",
+	  0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{ NULL, 0, NULL, 0, "Expert options:", 1 },
@@ -201,10 +212,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			env.out = OUT_JSON;
 		else if (!strcmp(arg, "csv"))
 			env.out = OUT_CSV;
+		else if (!strcmp(arg, "none"))
+			env.out = OUT_NONE;
 		else
 			argp_error(
 				state,
-				"invalid output format '%s' (text, json, csv)",
+				"invalid output format '%s' (text, json, csv, none)",
 				arg);
 		break;
 	case 'C':
@@ -222,6 +235,18 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_CUMULATIVE:
 		env.cumulative = true;
 		break;
+	case OPT_PROMETHEUS: {
+		char host[256], port[8];
+
+		if (prom_parse_addr(arg, host, sizeof(host), port,
+				    sizeof(port)))
+			argp_error(
+				state,
+				"invalid --prometheus address '%s' ([ADDR:]PORT, e.g. 9464, 127.0.0.1:9464, [::1]:9464)",
+				arg);
+		env.prometheus = arg;
+		break;
+	}
 	case OPT_TRACEPOINTS:
 		if (!strcmp(arg, "auto"))
 			env.tp = TP_AUTO;
@@ -281,6 +306,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		pos_args++;
 		break;
 	}
+	case ARGP_KEY_END:
+		if (env.out == OUT_NONE && !env.prometheus)
+			argp_error(
+				state,
+				"-o none shows nothing without --prometheus");
+		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -317,11 +348,13 @@ static int default_rows(void)
 	return -1;
 }
 
-static void report_window(struct collect *c, const struct tracer *t, bool final)
+static void report_window(struct collect *c, const struct tracer *t,
+			  struct prom *prom, bool final)
 {
 	struct report r = {};
 
 	collect_window(c, &r, final);
+	prom_publish(prom, &r);
 	r.tracepoints = tp_mode_name(t->plan.tp);
 	r.eventfd_probe = efd_mode_name(t->plan.efd);
 	r.eventfd_func = t->plan.func;
@@ -339,6 +372,8 @@ static void report_window(struct collect *c, const struct tracer *t, bool final)
 		break;
 	case OUT_CSV:
 		output_csv(&r);
+		break;
+	case OUT_NONE:
 		break;
 	}
 	collect_done(c);
@@ -428,6 +463,7 @@ int main(int argc, char **argv)
 	struct collect_opts co;
 	struct tracer t = {};
 	struct collect c = {};
+	struct prom *prom = NULL;
 	struct timespec deadline, now;
 	long done = 0;
 	int sfd, ret;
@@ -449,6 +485,12 @@ int main(int argc, char **argv)
 		return 1;
 	if (plan_attach(&t.plan, env.tp, env.efd))
 		return 1;
+	/* The port is ours before tracing starts, or imstop stops here. */
+	if (env.prometheus) {
+		prom = prom_listen(env.prometheus);
+		if (!prom)
+			return 1;
+	}
 
 	to = (struct tracer_opts){
 		.dev = env.dev,
@@ -481,6 +523,15 @@ int main(int argc, char **argv)
 		ret = -1;
 		goto out;
 	}
+	/* After setup_signals(): the server's thread inherits the mask. */
+	if (prom && prom_serve(prom)) {
+		ret = -1;
+		goto out;
+	}
+	if (prom)
+		fprintf(stderr,
+			"imstop: serving OpenMetrics on http://%s/metrics\n",
+			prom_where(prom));
 	tracer_arm(&t);
 	collect_start(&c);
 	deadline = c.start;
@@ -502,11 +553,12 @@ int main(int argc, char **argv)
 		interrupted = !sleep_until(sfd, &deadline);
 		if (interrupted) {
 			/* Batch consumers get the partial last window. */
-			if (env.out != OUT_TEXT || env.batch)
-				report_window(&c, &t, true);
+			if ((env.out != OUT_TEXT && env.out != OUT_NONE) ||
+			    env.batch)
+				report_window(&c, &t, prom, true);
 			break;
 		}
-		report_window(&c, &t, false);
+		report_window(&c, &t, prom, false);
 		if (env.count && ++done >= env.count)
 			break;
 		/* Fell behind by more than an interval: start afresh. */
@@ -517,6 +569,7 @@ int main(int argc, char **argv)
 	close(sfd);
 	ret = 0;
 out:
+	prom_close(prom);
 	tracer_close(&t);
 	collect_free(&c);
 	return ret ? 1 : 0;
