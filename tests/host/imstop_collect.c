@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "collect.h"
+#include "../lib/tap.h"
 
 #define NDEV 16
 #define NVEC_DEV 1024
@@ -34,24 +35,6 @@
 #define IDLE_DEV 20
 #define IDLE_NVEC 8
 #define REFRESH_LIMIT_S 1.0
-
-static int n, failed;
-
-static int ok(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	failed += !cond;
-	return cond;
-}
 
 /* --- The fake maps ---------------------------------------------------------- */
 
@@ -443,23 +426,27 @@ static void check_rows(const char *what, const struct collect *c,
 	for (i = 1; i < c->ntab; i++)
 		tab_order += key_cmp(&c->tab[i - 1]->key, &c->tab[i]->key) >= 0;
 
-	ok(r->nrows == nlive + IDLE_NVEC, "%s: %d rows (%d vectors, %d idle)",
-	   what, r->nrows, nlive, IDLE_NVEC);
-	ok(!missing && !dup, "%s: every vector once (%d missing, %d twice)",
-	   what, missing, dup);
-	ok(!wrong, "%s: each row has its own key, slot and counts (%d wrong)",
-	   what, wrong);
-	ok(lat_ok, "%s: signal latencies of the slots with histograms", what);
-	ok(!order, "%s: rows in display order (%d out of order)", what, order);
-	ok(c->ntab == nlive && !tab_order,
-	   "%s: the table holds %d rows sorted by key (%d, %d out of order)",
-	   what, nlive, c->ntab, tab_order);
-	ok(named == NVEC_DEV, "%s: device 0's rows have its debugfs name",
-	   what);
-	ok(idle == IDLE_NVEC && !bad_idle,
-	   "%s: %d idle rows of the debugfs-only device", what, idle);
-	ok(gone == (gone_dev >= 0 ? NVEC_DEV : 0), "%s: %d rows gone", what,
-	   gone);
+	tap_ok(r->nrows == nlive + IDLE_NVEC,
+	       "%s: %d rows (%d vectors, %d idle)", what, r->nrows, nlive,
+	       IDLE_NVEC);
+	tap_ok(!missing && !dup, "%s: every vector once (%d missing, %d twice)",
+	       what, missing, dup);
+	tap_ok(!wrong,
+	       "%s: each row has its own key, slot and counts (%d wrong)", what,
+	       wrong);
+	tap_ok(lat_ok, "%s: signal latencies of the slots with histograms",
+	       what);
+	tap_ok(!order, "%s: rows in display order (%d out of order)", what,
+	       order);
+	tap_ok(c->ntab == nlive && !tab_order,
+	       "%s: the table holds %d rows sorted by key (%d, %d out of order)",
+	       what, nlive, c->ntab, tab_order);
+	tap_ok(named == NVEC_DEV, "%s: device 0's rows have its debugfs name",
+	       what);
+	tap_ok(idle == IDLE_NVEC && !bad_idle,
+	       "%s: %d idle rows of the debugfs-only device", what, idle);
+	tap_ok(gone == (gone_dev >= 0 ? NVEC_DEV : 0), "%s: %d rows gone", what,
+	       gone);
 }
 
 /* output_text() of @r into a string (free it). */
@@ -518,17 +505,18 @@ static void check_text(struct report *r)
 	r->wide = false;
 	t = text_of(r);
 	w = widest(t);
-	ok(w <= 80, "text: the default view fits 80 columns (%d)", w);
-	ok(strstr(t, " SIG/s ") && strstr(t, " PEND ") && !strstr(t, "ALLOC"),
-	   "text: ... SIG/s, PEND, no ALLOC column");
-	ok(strstr(t, "(16292 more vectors; -r ROWS shows more)") != NULL,
-	   "text: -r: 100 rows, then how many more");
+	tap_ok(w <= 80, "text: the default view fits 80 columns (%d)", w);
+	tap_ok(strstr(t, " SIG/s ") && strstr(t, " PEND ") &&
+		       !strstr(t, "ALLOC"),
+	       "text: ... SIG/s, PEND, no ALLOC column");
+	tap_ok(strstr(t, "(16292 more vectors; -r ROWS shows more)") != NULL,
+	       "text: -r: 100 rows, then how many more");
 	free(t);
 	r->wide = true;
 	t = text_of(r);
 	w = widest(t);
-	ok(w == 112 && strstr(t, "ALLOC n") && strstr(t, "COOKIE n"),
-	   "text: wide: the ALLOC and COOKIE columns too, %d columns", w);
+	tap_ok(w == 112 && strstr(t, "ALLOC n") && strstr(t, "COOKIE n"),
+	       "text: wide: the ALLOC and COOKIE columns too, %d columns", w);
 	free(t);
 }
 
@@ -578,13 +566,13 @@ int main(void)
 
 	printf("# refresh with %d new vectors: %.3f s to collect, %.3f s to print\n",
 	       NKEYS, t_collect, t_text);
-	ok(t_collect + t_text < REFRESH_LIMIT_S,
-	   "window 1: one refresh of %d new vectors in < %.0f s (%.3f s)",
-	   NKEYS, REFRESH_LIMIT_S, t_collect + t_text);
+	tap_ok(t_collect + t_text < REFRESH_LIMIT_S,
+	       "window 1: one refresh of %d new vectors in < %.0f s (%.3f s)",
+	       NKEYS, REFRESH_LIMIT_S, t_collect + t_text);
 	check_rows("window 1", &c, &r, 1, NKEYS, -1);
-	ok(r.missed == 7 && r.diag[IMS_DIAG_EVENTFD_CALLS] == 101,
-	   "window 1: diagnostics summed over the CPUs");
-	ok(r.ndevs == 2 && r.debugfs, "window 1: 2 devices from debugfs");
+	tap_ok(r.missed == 7 && r.diag[IMS_DIAG_EVENTFD_CALLS] == 101,
+	       "window 1: diagnostics summed over the CPUs");
+	tap_ok(r.ndevs == 2 && r.debugfs, "window 1: 2 devices from debugfs");
 	check_text(&r);
 	collect_done(&c);
 
@@ -600,7 +588,8 @@ int main(void)
 	collect_window(&c, &r, false);
 	printf("# refresh with %d known vectors: %.3f s to collect\n", NKEYS,
 	       now_s() - t0);
-	ok(fk->restarted, "window 2: the slots map's iteration started over");
+	tap_ok(fk->restarted,
+	       "window 2: the slots map's iteration started over");
 	check_rows("window 2", &c, &r, 2, NKEYS, NDEV - 1);
 	collect_done(&c);
 
@@ -608,12 +597,12 @@ int main(void)
 	for (i = 0; i < fk->nfree; i++)
 		nfree_ok &= fk->free_stack[i] < NKEYS &&
 			    fk->order[fk->free_stack[i]] / NVEC_DEV == NDEV - 1;
-	ok(fk->nfree == NVEC_DEV && nfree_ok,
-	   "released device: its %d slots are free again (%d)", NVEC_DEV,
-	   fk->nfree);
+	tap_ok(fk->nfree == NVEC_DEV && nfree_ok,
+	       "released device: its %d slots are free again (%d)", NVEC_DEV,
+	       fk->nfree);
 	for (i = (NDEV - 1) * NVEC_DEV; i < NKEYS; i++)
 		nfree_ok &= !fk->present[i];
-	ok(nfree_ok, "released device: its keys are out of the slots map");
+	tap_ok(nfree_ok, "released device: its keys are out of the slots map");
 
 	/* Window 3: the other devices. */
 	fill(3);
@@ -623,6 +612,5 @@ int main(void)
 	collect_done(&c);
 	collect_free(&c);
 	free(fk);
-	printf("1..%d\n", n);
-	return failed ? 1 : 0;
+	return tap_done();
 }

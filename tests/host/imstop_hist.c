@@ -13,14 +13,7 @@
 #include <string.h>
 
 #include "hist.h"
-
-static int n, failed;
-
-static void ok(int cond, const char *desc)
-{
-	printf("%sok %d - %s\n", cond ? "" : "not ", ++n, desc);
-	failed += !cond;
-}
+#include "../lib/tap.h"
 
 static uint64_t rng = 88172645463325252ULL;
 
@@ -83,9 +76,9 @@ static void check_dist(const char *name, uint64_t (*gen)(void), int count)
 		prev = est;
 	}
 	snprintf(desc, sizeof(desc), "%s: p50, p90, p99 within 12.5%%", name);
-	ok(within, desc);
+	tap_ok(within, "%s", desc);
 	snprintf(desc, sizeof(desc), "%s: p50 <= p90 <= p99 <= max", name);
-	ok(ordered, desc);
+	tap_ok(ordered, "%s", desc);
 	free(v);
 }
 
@@ -121,19 +114,18 @@ int main(void)
 		tiles &= hist_upper(i) == hist_lower(i + 1) &&
 			 ims_hist_slot(hist_lower(i)) == i &&
 			 ims_hist_slot(hist_upper(i) - 1) == i;
-	ok(tiles && hist_lower(0) == 0, "buckets tile [0, 2^40) in order");
+	tap_ok(tiles && hist_lower(0) == 0, "buckets tile [0, 2^40) in order");
 	for (v = 0; v < 200000; v++)
 		fits &= value_ok(v);
 	for (i = 0; i < 200000; i++)
 		fits &= value_ok(next() >> (next() % 64));
-	ok(fits, "values land in their bucket; width <= lower / 8");
-	ok(ims_hist_slot(~0ULL) == IMS_HIST_SLOTS - 1 &&
-		   ims_hist_slot(1ULL << 40) == IMS_HIST_SLOTS - 1,
-	   "values past 2^40 ns: the last bucket");
+	tap_ok(fits, "values land in their bucket; width <= lower / 8");
+	tap_ok(ims_hist_slot(~0ULL) == IMS_HIST_SLOTS - 1 &&
+		       ims_hist_slot(1ULL << 40) == IMS_HIST_SLOTS - 1,
+	       "values past 2^40 ns: the last bucket");
 	check_dist("signal-like", gen_signal, 100000);
 	check_dist("alloc-like", gen_alloc, 7);
 	check_dist("log-uniform", gen_wide, 50000);
 	check_dist("small", gen_small, 1000);
-	printf("1..%d\n", n);
-	return failed ? 1 : 0;
+	return tap_done();
 }

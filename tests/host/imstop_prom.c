@@ -23,24 +23,7 @@
 #include <unistd.h>
 
 #include "prom.h"
-
-static int n, failed;
-
-static int ok(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	failed += !cond;
-	return cond;
-}
+#include "../lib/tap.h"
 
 /* --- A report ------------------------------------------------------------- */
 
@@ -127,56 +110,56 @@ static void test_render(const char *dir)
 	const char *p;
 	int k = 0;
 
-	ok(len == strlen(om) && tlen == strlen(text), "bodies rendered");
-	ok(has(om, "# TYPE vic_raises counter") &&
-		   has(om, "# TYPE vic_signal_latency_seconds histogram") &&
-		   has(om, "# UNIT vic_signal_latency_seconds seconds") &&
-		   !strcmp(om + len - 6, "# EOF\n"),
-	   "OpenMetrics: family metadata, # EOF at the end");
-	ok(has(text, "# TYPE vic_raises_total counter") &&
-		   !strstr(text, "# EOF") && !strstr(text, "# UNIT"),
-	   "text 0.0.4: counter types on the _total name, no # EOF");
-	ok(has(om, "vic_raises_total{" L1 "} 10") &&
-		   has(om, "vic_signals_total{" L1 "} 9") &&
-		   has(om, "vic_pended_total{" L1 "} 1") &&
-		   has(om, "vic_dropped_total{" L1 "} 0"),
-	   "counters since start, label values escaped and made UTF-8");
-	ok(!strstr(om, "\"old\"") && !strstr(om, " 777\n"),
-	   "the gone instance of dev 0 vector 1 is left out for the new one");
-	ok(has(om,
-	       "vic_raises_total{dev=\"0\",name=\"idle\",vector=\"2\",type=\"ims\"} 0") &&
-		   has(om,
-		       "vic_signal_latency_seconds_count{dev=\"0\",name=\"idle\",vector=\"2\",type=\"ims\"} 0"),
-	   "an idle vector: zero counters, an empty histogram");
-	ok(has(om,
-	       "vic_dropped_total{dev=\"1\",name=\"nohist\",vector=\"0\",type=\"ims\"} 4") &&
-		   !strstr(om, "_bucket{dev=\"1\""),
-	   "a vector without a histogram slot: counters, no histogram");
-	ok(has(om,
-	       "vic_signal_latency_seconds_bucket{" L1 ",le=\"6.4e-08\"} 0") &&
-		   has(om, "vic_signal_latency_seconds_bucket{" L1
-			   ",le=\"1.28e-07\"} 3") &&
-		   has(om, "vic_signal_latency_seconds_bucket{" L1
-			   ",le=\"1.024e-06\"} 5") &&
-		   has(om, "vic_signal_latency_seconds_bucket{" L1
-			   ",le=\"4.294967296\"} 5") &&
-		   has(om, "vic_signal_latency_seconds_bucket{" L1
-			   ",le=\"8.589934592\"} 6") &&
-		   has(om, "vic_signal_latency_seconds_bucket{" L1
-			   ",le=\"+Inf\"} 6") &&
-		   has(om,
-		       "vic_signal_latency_seconds_sum{" L1 "} 5.000002300") &&
-		   has(om, "vic_signal_latency_seconds_count{" L1 "} 6"),
-	   "histogram: cumulative buckets in seconds, _sum, _count");
-	ok(has(om,
-	       "vic_signal_latency_seconds_bucket{dev=\"0\",name=\"plain\",vector=\"0\",type=\"ims\",le=\"6.4e-08\"} 0") &&
-		   has(om,
-		       "vic_signal_latency_seconds_bucket{dev=\"0\",name=\"plain\",vector=\"0\",type=\"ims\",le=\"1.28e-07\"} 1"),
-	   "a bucket counts the samples below its bound");
+	tap_ok(len == strlen(om) && tlen == strlen(text), "bodies rendered");
+	tap_ok(has(om, "# TYPE vic_raises counter") &&
+		       has(om, "# TYPE vic_signal_latency_seconds histogram") &&
+		       has(om, "# UNIT vic_signal_latency_seconds seconds") &&
+		       !strcmp(om + len - 6, "# EOF\n"),
+	       "OpenMetrics: family metadata, # EOF at the end");
+	tap_ok(has(text, "# TYPE vic_raises_total counter") &&
+		       !strstr(text, "# EOF") && !strstr(text, "# UNIT"),
+	       "text 0.0.4: counter types on the _total name, no # EOF");
+	tap_ok(has(om, "vic_raises_total{" L1 "} 10") &&
+		       has(om, "vic_signals_total{" L1 "} 9") &&
+		       has(om, "vic_pended_total{" L1 "} 1") &&
+		       has(om, "vic_dropped_total{" L1 "} 0"),
+	       "counters since start, label values escaped and made UTF-8");
+	tap_ok(!strstr(om, "\"old\"") && !strstr(om, " 777\n"),
+	       "the gone instance of dev 0 vector 1 is left out for the new one");
+	tap_ok(has(om,
+		   "vic_raises_total{dev=\"0\",name=\"idle\",vector=\"2\",type=\"ims\"} 0") &&
+		       has(om,
+			   "vic_signal_latency_seconds_count{dev=\"0\",name=\"idle\",vector=\"2\",type=\"ims\"} 0"),
+	       "an idle vector: zero counters, an empty histogram");
+	tap_ok(has(om,
+		   "vic_dropped_total{dev=\"1\",name=\"nohist\",vector=\"0\",type=\"ims\"} 4") &&
+		       !strstr(om, "_bucket{dev=\"1\""),
+	       "a vector without a histogram slot: counters, no histogram");
+	tap_ok(has(om, "vic_signal_latency_seconds_bucket{" L1
+		       ",le=\"6.4e-08\"} 0") &&
+		       has(om, "vic_signal_latency_seconds_bucket{" L1
+			       ",le=\"1.28e-07\"} 3") &&
+		       has(om, "vic_signal_latency_seconds_bucket{" L1
+			       ",le=\"1.024e-06\"} 5") &&
+		       has(om, "vic_signal_latency_seconds_bucket{" L1
+			       ",le=\"4.294967296\"} 5") &&
+		       has(om, "vic_signal_latency_seconds_bucket{" L1
+			       ",le=\"8.589934592\"} 6") &&
+		       has(om, "vic_signal_latency_seconds_bucket{" L1
+			       ",le=\"+Inf\"} 6") &&
+		       has(om, "vic_signal_latency_seconds_sum{" L1
+			       "} 5.000002300") &&
+		       has(om, "vic_signal_latency_seconds_count{" L1 "} 6"),
+	       "histogram: cumulative buckets in seconds, _sum, _count");
+	tap_ok(has(om,
+		   "vic_signal_latency_seconds_bucket{dev=\"0\",name=\"plain\",vector=\"0\",type=\"ims\",le=\"6.4e-08\"} 0") &&
+		       has(om,
+			   "vic_signal_latency_seconds_bucket{dev=\"0\",name=\"plain\",vector=\"0\",type=\"ims\",le=\"1.28e-07\"} 1"),
+	       "a bucket counts the samples below its bound");
 	for (p = strstr(om, "vic_raises_total{"); p;
 	     p = strstr(p + 1, "vic_raises_total{"))
 		k++;
-	ok(k == 4, "one series per dev and vector (%d)", k);
+	tap_ok(k == 4, "one series per dev and vector (%d)", k);
 
 	if (dir) {
 		char path[4096];
@@ -224,7 +207,7 @@ static void test_syntax(void)
 			all = false;
 		}
 	}
-	ok(all, "[ADDR:]PORT: PORT, ADDR:PORT, :PORT, [IPv6]:PORT");
+	tap_ok(all, "[ADDR:]PORT: PORT, ADDR:PORT, :PORT, [IPv6]:PORT");
 	all = true;
 	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		if (!prom_parse_addr(bad[i], host, sizeof(host), port,
@@ -233,21 +216,22 @@ static void test_syntax(void)
 			all = false;
 		}
 	}
-	ok(all, "bad addresses refused");
+	tap_ok(all, "bad addresses refused");
 
-	ok(prom_wants_openmetrics(
-		   "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
-	   "Prometheus' Accept header: OpenMetrics");
-	ok(!prom_wants_openmetrics(NULL) && !prom_wants_openmetrics("*/*") &&
-		   !prom_wants_openmetrics("text/plain;version=0.0.4"),
-	   "no Accept, */* or text/plain: the text format");
-	ok(!prom_wants_openmetrics(
-		   "application/openmetrics-text; q=0.2, text/plain") &&
-		   prom_wants_openmetrics(
-			   "text/plain;q=0.3, Application/OpenMetrics-Text"),
-	   "q values decide");
-	ok(!prom_wants_openmetrics("application/openmetrics-text;q=0"),
-	   "q=0 refuses OpenMetrics");
+	tap_ok(prom_wants_openmetrics(
+		       "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
+	       "Prometheus' Accept header: OpenMetrics");
+	tap_ok(!prom_wants_openmetrics(NULL) &&
+		       !prom_wants_openmetrics("*/*") &&
+		       !prom_wants_openmetrics("text/plain;version=0.0.4"),
+	       "no Accept, */* or text/plain: the text format");
+	tap_ok(!prom_wants_openmetrics(
+		       "application/openmetrics-text; q=0.2, text/plain") &&
+		       prom_wants_openmetrics(
+			       "text/plain;q=0.3, Application/OpenMetrics-Text"),
+	       "q values decide");
+	tap_ok(!prom_wants_openmetrics("application/openmetrics-text;q=0"),
+	       "q=0 refuses OpenMetrics");
 }
 
 /* --- The server ----------------------------------------------------------- */
@@ -319,11 +303,11 @@ static void test_server(void)
 	int port, i, whole = 0;
 
 	p = prom_listen("127.0.0.1:0");
-	if (!ok(p != NULL, "listens on 127.0.0.1, a free port"))
+	if (!tap_ok(p != NULL, "listens on 127.0.0.1, a free port"))
 		return;
 	port = port_of(p);
-	ok(!strncmp(prom_where(p), "127.0.0.1:", 10) && port > 0,
-	   "says where: %s", prom_where(p));
+	tap_ok(!strncmp(prom_where(p), "127.0.0.1:", 10) && port > 0,
+	       "says where: %s", prom_where(p));
 	busy = NULL;
 	{
 		char addr[32];
@@ -332,36 +316,38 @@ static void test_server(void)
 		fprintf(stderr, "(an error message is expected here:)\n");
 		busy = prom_listen(addr);
 	}
-	ok(!busy, "a port in use: an error");
+	tap_ok(!busy, "a port in use: an error");
 	prom_close(busy);
-	if (!ok(!prom_serve(p), "serves")) {
+	if (!tap_ok(!prom_serve(p), "serves")) {
 		prom_close(p);
 		return;
 	}
 
 	reply = http(port, GET_OM);
-	ok(reply && strstr(reply, " 200 OK\r\n") &&
-		   strstr(reply, "Content-Type: " PROM_CT_OPENMETRICS "\r\n") &&
-		   strstr(reply, "\r\n\r\n# TYPE vic_raises counter\n") &&
-		   strstr(reply, "# EOF\n") && !strstr(reply, "_total{"),
-	   "before the first window: OpenMetrics metadata, no sample");
+	tap_ok(reply && strstr(reply, " 200 OK\r\n") &&
+		       strstr(reply,
+			      "Content-Type: " PROM_CT_OPENMETRICS "\r\n") &&
+		       strstr(reply, "\r\n\r\n# TYPE vic_raises counter\n") &&
+		       strstr(reply, "# EOF\n") && !strstr(reply, "_total{"),
+	       "before the first window: OpenMetrics metadata, no sample");
 	free(reply);
 
 	server = p;
 	prom_publish(p, &rep);
 	reply = http(port, "GET /metrics HTTP/1.0\r\n\r\n");
-	ok(reply && strstr(reply, "Content-Type: " PROM_CT_TEXT "\r\n") &&
-		   strstr(reply, "vic_raises_total{" L1 "} 10\n") &&
-		   !strstr(reply, "# EOF"),
-	   "no Accept header: text format 0.0.4");
+	tap_ok(reply && strstr(reply, "Content-Type: " PROM_CT_TEXT "\r\n") &&
+		       strstr(reply, "vic_raises_total{" L1 "} 10\n") &&
+		       !strstr(reply, "# EOF"),
+	       "no Accept header: text format 0.0.4");
 	free(reply);
 	reply = http(port, "GET /nothing HTTP/1.0\r\n\r\n");
-	ok(reply && strstr(reply, " 404 "), "another path: 404");
+	tap_ok(reply && strstr(reply, " 404 "), "another path: 404");
 	free(reply);
 	reply = http(port,
 		     "POST /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n");
-	ok(reply && strstr(reply, " 405 ") && strstr(reply, "Allow: GET, HEAD"),
-	   "POST: 405");
+	tap_ok(reply && strstr(reply, " 405 ") &&
+		       strstr(reply, "Allow: GET, HEAD"),
+	       "POST: 405");
 	free(reply);
 
 	/* Scrapes while snapshots come and go: each one whole. */
@@ -387,12 +373,13 @@ static void test_server(void)
 	}
 	__atomic_store_n(&stop_publishing, 1, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);
-	ok(whole == 200,
-	   "200 scrapes during publishing: each a whole snapshot (%d)", whole);
+	tap_ok(whole == 200,
+	       "200 scrapes during publishing: each a whole snapshot (%d)",
+	       whole);
 	free(bodies[0]);
 	free(bodies[1]);
 	prom_close(p);
-	ok(!http(port, GET_OM), "closed: nothing listens");
+	tap_ok(!http(port, GET_OM), "closed: nothing listens");
 }
 
 int main(int argc, char **argv)
@@ -401,6 +388,5 @@ int main(int argc, char **argv)
 	test_render(argc > 1 ? argv[1] : NULL);
 	test_syntax();
 	test_server();
-	printf("1..%d\n", n);
-	return failed ? 1 : 0;
+	return tap_done();
 }
