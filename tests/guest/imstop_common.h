@@ -268,6 +268,16 @@ struct imstop_run {
 	int status;
 };
 
+/* Is vic_mdev.ko built (the tests that need a device skip without it)? */
+static inline int mdev_built(void)
+{
+	const char *b = getenv("VIC_BUILD");
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/kmod/vic_mdev.ko", b ? b : "build");
+	return !access(path, R_OK);
+}
+
 static inline const char *imstop_path(void)
 {
 	static char path[4096];

@@ -198,15 +198,6 @@ static void test_by_name(void)
 	imstop_cleanup(&r);
 }
 
-static int mdev_built(void)
-{
-	const char *b = getenv("VIC_BUILD");
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/kmod/vic_mdev.ko", b ? b : "build");
-	return !access(path, R_OK);
-}
-
 int main(void)
 {
 	const char *argv[] = { "-o",	       "json", "--cumulative",

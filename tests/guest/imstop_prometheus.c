@@ -462,15 +462,6 @@ static void check_none(void)
 	mt_take(fds[2]);
 }
 
-static int mdev_built(void)
-{
-	const char *b = getenv("VIC_BUILD");
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/kmod/vic_mdev.ko", b ? b : "build");
-	return !access(path, R_OK);
-}
-
 int main(void)
 {
 	char port[32], uuid[VICDEV_UUID_LEN], params[64], q[128];
