@@ -238,7 +238,7 @@ int vic_set_emulated(struct vic_ctx *ctx, unsigned int start,
 
 	mutex_lock(&ctx->lock);
 	for (i = start; i < start + count; i++) {
-		if (ctx->vecs[i].emulated ||
+		if (vic_vector_emulated(&ctx->vecs[i]) ||
 		    rcu_access_pointer(ctx->vecs[i].trigger)) {
 			ret = -EBUSY;
 			goto out;
@@ -247,7 +247,6 @@ int vic_set_emulated(struct vic_ctx *ctx, unsigned int start,
 	for (i = start; i < start + count; i++) {
 		/* A new kind of context replaces the backed one. */
 		trace_vic_vector_free(ctx->id, i);
-		ctx->vecs[i].emulated = true;
 		atomic_or(VIC_VEC_EMULATED, &ctx->vecs[i].state);
 		trace_vic_vector_alloc(ctx->id, i, 1);
 	}
@@ -266,7 +265,7 @@ EXPORT_SYMBOL_GPL(vic_set_emulated);
  */
 bool vic_is_emulated(struct vic_ctx *ctx, unsigned int vector)
 {
-	return vector < ctx->nvec && ctx->vecs[vector].emulated;
+	return vector < ctx->nvec && vic_vector_emulated(&ctx->vecs[vector]);
 }
 EXPORT_SYMBOL_GPL(vic_is_emulated);
 
@@ -292,7 +291,7 @@ int vic_set_cookie(struct vic_ctx *ctx, unsigned int vector, u64 cookie)
 		goto out;
 	}
 	mutex_lock(&ctx->lock);
-	if (ctx->vecs[vector].emulated)
+	if (vic_vector_emulated(&ctx->vecs[vector]))
 		ret = -EINVAL;
 	else
 		ctx->vecs[vector].cookie = cookie;
@@ -319,7 +318,7 @@ int vic_get_cookie(struct vic_ctx *ctx, unsigned int vector, u64 *cookie)
 	if (vector >= ctx->nvec)
 		return -EINVAL;
 	mutex_lock(&ctx->lock);
-	if (ctx->vecs[vector].emulated)
+	if (vic_vector_emulated(&ctx->vecs[vector]))
 		ret = -EINVAL;
 	else
 		*cookie = ctx->vecs[vector].cookie;

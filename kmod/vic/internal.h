@@ -25,7 +25,7 @@ struct eventfd_ctx;
 #define VIC_VEC_FMASKED		BIT(1)	/* MSI-X function mask */
 #define VIC_VEC_PENDING		BIT(2)	/* pending bit (PBA) */
 #define VIC_VEC_NOMASTER	BIT(3)	/* bus mastering off: no message */
-#define VIC_VEC_EMULATED	BIT(4)	/* vic_vector::emulated, for the fast path */
+#define VIC_VEC_EMULATED	BIT(4)	/* signalled in software, not backed */
 #define VIC_VEC_MASK_BITS	(VIC_VEC_MASKED | VIC_VEC_FMASKED)
 
 /* vic_deliver tracepoint status values (the tracepoint contract). */
@@ -63,11 +63,11 @@ struct vic_vec_stats {
  * struct vic_vector - the context of one MSI-X vector
  * @ctx: the device context
  * @index: vector number
- * @emulated: signalled by the frontend (true) or backed by the backend
  * @backed: the backing interrupt may be fired (RCU readers); false with
  *	@virq set: retired, to be freed after a grace period
  * @trigger: the eventfd to signal, NULL when unset (RCU)
- * @state: VIC_VEC_* mask and pending bits, VIC_VEC_EMULATED
+ * @state: VIC_VEC_* mask, pending and bus master bits, and VIC_VEC_EMULATED:
+ *	signalled by the frontend (set) or backed by the backend (clear)
  * @stats: per-CPU counters
  * @cookie: the cookie the next backing allocation uses
  * @alloc_cookie: the cookie the current backing was allocated with
@@ -84,7 +84,6 @@ struct vic_vec_stats {
 struct vic_vector {
 	struct vic_ctx *ctx;
 	u32 index;
-	bool emulated;
 	bool backed;
 	struct vic_trigger __rcu *trigger;
 	atomic_t state;
@@ -150,6 +149,11 @@ void vic_debugfs_remove(struct vic_ctx *ctx);
 static inline bool vic_vector_is_masked(u32 state)
 {
 	return state & VIC_VEC_MASK_BITS;
+}
+
+static inline bool vic_vector_emulated(const struct vic_vector *vec)
+{
+	return atomic_read(&vec->state) & VIC_VEC_EMULATED;
 }
 
 /*

@@ -27,7 +27,7 @@ static u64 vic_trigger_addr(struct vic_trigger *trig)
 /* Count and trace a raise of @vec. */
 static __always_inline void __vic_account_raise(struct vic_vector *vec)
 {
-	trace_vic_raise(vec->ctx->id, vec->index, vec->emulated);
+	trace_vic_raise(vec->ctx->id, vec->index, vic_vector_emulated(vec));
 	this_cpu_inc(vec->stats->raised);
 }
 
@@ -165,7 +165,7 @@ int vic_send_signal(struct vic_ctx *ctx, unsigned int vector)
 	vec = &ctx->vecs[vector];
 	if (likely(vic_signal_fast(vec)))
 		return 0;
-	if (unlikely(!vec->emulated))
+	if (unlikely(!vic_vector_emulated(vec)))
 		return -EINVAL;
 	vic_signal_slow(vec);
 	return 0;
@@ -192,9 +192,10 @@ int vic_raise(struct vic_ctx *ctx, unsigned int vector)
 	if (unlikely(vector >= ctx->nvec))
 		return -EINVAL;
 	vec = &ctx->vecs[vector];
-	if (vec->emulated) {
-		if (!vic_signal_fast(vec))
-			vic_signal_slow(vec);
+	if (likely(vic_signal_fast(vec)))
+		return 0;
+	if (vic_vector_emulated(vec)) {
+		vic_signal_slow(vec);
 		return 0;
 	}
 	if (unlikely(!ctx->ops || !ctx->ops->fire))
@@ -279,7 +280,7 @@ static void vic_trigger_publish(struct vic_vector *vec,
 
 	old = rcu_replace_pointer(vec->trigger, trig,
 				  lockdep_is_held(&ctx->lock));
-	if (!vec->emulated && ctx->ops && ctx->ops->trigger_changed)
+	if (!vic_vector_emulated(vec) && ctx->ops && ctx->ops->trigger_changed)
 		ctx->ops->trigger_changed(ctx, vec);
 	trace_vic_trigger_set(ctx->id, vec->index, vic_trigger_addr(trig));
 	vic_trigger_retire(old);
@@ -316,7 +317,7 @@ int vic_vector_set_trigger(struct vic_vector *vec, int fd)
 		ret = PTR_ERR(trig->eventfd);
 		goto err_free;
 	}
-	if (!vec->emulated && !vec->virq) {
+	if (!vic_vector_emulated(vec) && !vec->virq) {
 		ret = vic_backing_alloc(vec);
 		if (ret)
 			goto err_put;
