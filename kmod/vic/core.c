@@ -239,7 +239,7 @@ int vic_set_emulated(struct vic_ctx *ctx, unsigned int start,
 	mutex_lock(&ctx->lock);
 	for (i = start; i < start + count; i++) {
 		if (vic_vector_emulated(&ctx->vecs[i]) ||
-		    rcu_access_pointer(ctx->vecs[i].trigger)) {
+		    ctx->vecs[i].trigger) {
 			ret = -EBUSY;
 			goto out;
 		}

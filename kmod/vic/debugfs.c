@@ -44,7 +44,7 @@ static void vic_vector_show(struct seq_file *m, struct vic_vector *vec)
 	vic_stats_sum(vec, &sum);
 	seq_printf(m, "%u %s %s %u %u ", vec->index,
 		   vic_vector_emulated(vec) ? "emul" : (ctx->ops ? ctx->ops->name : "none"),
-		   rcu_access_pointer(vec->trigger) ? "yes" : "no",
+		   rcu_access_pointer(vec->eventfd) ? "yes" : "no",
 		   !!vic_vector_is_masked(state),
 		   !!(state & VIC_VEC_PENDING));
 	if (vec->virq)

@@ -58,18 +58,17 @@ static void vic_ims_bypass_unregister(struct vic_ims_vec *iv)
 static void vic_ims_trigger_changed(struct vic_ctx *ctx,
 				    struct vic_vector *vec)
 {
-	struct vic_trigger *trig;
 	struct vic_ims_vec *iv = vec->bdata;
 	int ret;
 
+	lockdep_assert_held(&ctx->lock);
 	if (!iv)
 		return;
 	vic_ims_bypass_unregister(iv);
-	trig = rcu_dereference_protected(vec->trigger,
-					 lockdep_is_held(&ctx->lock));
-	if (!trig)
+	if (!vec->trigger)
 		return;
-	ret = vic_bypass_register(&iv->producer, trig->eventfd, vec->virq);
+	ret = vic_bypass_register(&iv->producer, vec->trigger->eventfd,
+				  vec->virq);
 	if (ret)
 		pr_debug("dev %u vector %u: irq bypass producer not registered: %d\n",
 			 ctx->id, vec->index, ret);

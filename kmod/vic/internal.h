@@ -37,7 +37,7 @@ enum vic_deliver_status {
 };
 
 /**
- * struct vic_trigger - an eventfd bound to a vector, freed after a grace period
+ * struct vic_trigger - the reference on a vector's eventfd, put after a grace period
  * @eventfd: the eventfd context the vector signals
  * @rcu: defers the eventfd_ctx_put() until no signaller can still see it
  */
@@ -65,7 +65,10 @@ struct vic_vec_stats {
  * @index: vector number
  * @backed: the backing interrupt may be fired (RCU readers); false with
  *	@virq set: retired, to be freed after a grace period
- * @trigger: the eventfd to signal, NULL when unset (RCU)
+ * @eventfd: the eventfd to signal, NULL when unset (RCU): what the
+ *	delivery path reads, one load from the signal
+ * @trigger: holds the reference on @eventfd, NULL when unset; changed and
+ *	read under the configuration mutex only
  * @state: VIC_VEC_* mask, pending and bus master bits, and VIC_VEC_EMULATED:
  *	signalled by the frontend (set) or backed by the backend (clear)
  * @stats: per-CPU counters
@@ -85,9 +88,10 @@ struct vic_vector {
 	struct vic_ctx *ctx;
 	u32 index;
 	bool backed;
-	struct vic_trigger __rcu *trigger;
+	struct eventfd_ctx __rcu *eventfd;
 	atomic_t state;
 	struct vic_vec_stats __percpu *stats;
+	struct vic_trigger *trigger;
 	u64 cookie;
 	u64 alloc_cookie;
 	int virq;

@@ -80,7 +80,7 @@ static int vic_set_irqs_loopback(struct vic_ctx *ctx, u32 flags, u32 start,
 
 		if ((flags & VFIO_IRQ_SET_DATA_BOOL) && !bools[i])
 			continue;
-		if (!rcu_access_pointer(vec->trigger))
+		if (!vec->trigger)
 			continue;
 		vic_account_raise(vec);
 		vic_deliver(vec);

@@ -18,6 +18,14 @@
 	__print_symbolic(s, { 0, "delivered" }, { 1, "pended" },	\
 			 { 2, "dropped" }, { 3, "released" })
 
+/*
+ * Registration callbacks of the two delivery-path tracepoints: while a
+ * probe is attached to either, the fast path of a raise steps aside
+ * (signal.c), so one static branch stands for both.
+ */
+int vic_delivery_trace_reg(void);
+void vic_delivery_trace_unreg(void);
+
 TRACE_EVENT(vic_ctx_init,
 	    TP_PROTO(u32 dev, u32 nvec),
 	    TP_ARGS(dev, nvec),
@@ -76,9 +84,10 @@ DEFINE_EVENT(vic_vector_emulated_class, vic_vector_alloc,
 	     TP_ARGS(dev, vector, emulated)
 );
 
-DEFINE_EVENT(vic_vector_emulated_class, vic_raise,
-	     TP_PROTO(u32 dev, u32 vector, u32 emulated),
-	     TP_ARGS(dev, vector, emulated)
+DEFINE_EVENT_FN(vic_vector_emulated_class, vic_raise,
+		TP_PROTO(u32 dev, u32 vector, u32 emulated),
+		TP_ARGS(dev, vector, emulated),
+		vic_delivery_trace_reg, vic_delivery_trace_unreg
 );
 
 DECLARE_EVENT_CLASS(vic_cookie_class,
@@ -169,22 +178,23 @@ TRACE_EVENT(vic_trigger_set,
 		      VIC_TRIGGER_PTR(__entry->trigger))
 );
 
-TRACE_EVENT(vic_deliver,
-	    TP_PROTO(u32 dev, u32 vector, u64 trigger, u32 status),
-	    TP_ARGS(dev, vector, trigger, status),
-	    TP_STRUCT__entry(__field(u32, dev)
-			     __field(u32, vector)
-			     __field(u64, trigger)
-			     __field(u32, status)),
-	    TP_fast_assign(__entry->dev = dev;
-			   __entry->vector = vector;
-			   __entry->trigger = trigger;
-			   __entry->status = status;),
-	    TP_printk("dev=%u vector=%u trigger=%p status=%s",
-		      __entry->dev,
-		      __entry->vector,
-		      VIC_TRIGGER_PTR(__entry->trigger),
-		      VIC_DELIVER_STATUS(__entry->status))
+TRACE_EVENT_FN(vic_deliver,
+	       TP_PROTO(u32 dev, u32 vector, u64 trigger, u32 status),
+	       TP_ARGS(dev, vector, trigger, status),
+	       TP_STRUCT__entry(__field(u32, dev)
+				__field(u32, vector)
+				__field(u64, trigger)
+				__field(u32, status)),
+	       TP_fast_assign(__entry->dev = dev;
+			      __entry->vector = vector;
+			      __entry->trigger = trigger;
+			      __entry->status = status;),
+	       TP_printk("dev=%u vector=%u trigger=%p status=%s",
+			 __entry->dev,
+			 __entry->vector,
+			 VIC_TRIGGER_PTR(__entry->trigger),
+			 VIC_DELIVER_STATUS(__entry->status)),
+	       vic_delivery_trace_reg, vic_delivery_trace_unreg
 );
 
 TRACE_EVENT(vic_mask,
