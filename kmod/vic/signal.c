@@ -329,16 +329,16 @@ static void vic_backing_reap(struct vic_ctx *ctx, u32 start, u32 count)
 static void vic_trigger_publish(struct vic_vector *vec,
 				struct vic_trigger *trig)
 {
+	struct eventfd_ctx *eventfd = trig ? trig->eventfd : NULL;
 	struct vic_ctx *ctx = vec->ctx;
 	struct vic_trigger *old = vec->trigger;
 
 	lockdep_assert_held(&ctx->lock);
 	vec->trigger = trig;
-	rcu_assign_pointer(vec->eventfd, trig ? trig->eventfd : NULL);
+	rcu_assign_pointer(vec->eventfd, eventfd);
 	if (!vic_vector_emulated(vec) && ctx->ops && ctx->ops->trigger_changed)
 		ctx->ops->trigger_changed(ctx, vec);
-	trace_vic_trigger_set(ctx->id, vec->index,
-			      vic_trigger_addr(trig ? trig->eventfd : NULL));
+	trace_vic_trigger_set(ctx->id, vec->index, vic_trigger_addr(eventfd));
 	vic_trigger_retire(old);
 }
 
