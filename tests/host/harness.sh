@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Self-test of the test harness (tests/run, tests/vm/run-vm), five boots:
-#  1. the runner on tests/fixtures: a failing test, a test whose module
-#     WARNs but which exits 0, a passing test run after it and a skipped
-#     one give not ok / not ok / ok / ok # SKIP, the session itself fails
-#     on the WARN, and the run is red; the fixture that asks for icount runs
-#     in a second boot, which passes, and where guest time is not host
-#     time (it sleeps 300 s of guest time in less host time, both boots
-#     included);
+#  1. the runner on tests/fixtures: a host test runs beside the guest boot
+#     and one marked "vic-test-host: alone" after the boots; a failing
+#     test, a test whose module WARNs but which exits 0, a passing test run
+#     after it and a skipped one give not ok / not ok / ok / ok # SKIP, the
+#     session itself fails on the WARN, and the run is red; the fixture
+#     that asks for icount runs in a second boot, which passes, and where
+#     guest time is not host time (it sleeps 300 s of guest time in less
+#     host time, both boots included);
 #  2. run-vm returns a command's stdout and exit status;
 #  3. run-vm passes a command that passes;
 #  4. run-vm kills a hanging guest at its --timeout.
@@ -33,7 +34,7 @@ has() {
 
 # 1. The runner on the fixtures.
 SECONDS=0
-tests/run --guest-dir tests/fixtures --dmesg "$tmp/dmesg1" >"$tmp/run.out" 2>&1
+tests/run --guest-dir tests/fixtures --host-dir tests/fixtures/host --dmesg "$tmp/dmesg1" >"$tmp/run.out" 2>&1
 rc=$? took=$SECONDS
 tap_ok "[ $rc -ne 0 ]" "runner: a failing fixture makes the run fail"
 has "$tmp/run.out" '^not ok [0-9]+ - guest/fail$' "runner: guest/fail is not ok"
@@ -47,8 +48,10 @@ has "$tmp/run.out" '^not ok [0-9]+ - vm/session$' "runner: the session fails on 
 has "$tmp/run.out" '^ok [0-9]+ - guest/icount$' "runner: vic-test-vm: icount runs in the icount boot"
 has "$tmp/run.out" '^ok [0-9]+ - vm/session-icount$' "runner: ... and that boot passes"
 tap_ok "[ $took -lt 300 ]" "runner: ... where 300 s of guest sleep took less host time (${took}s, both boots)"
-has "$tmp/run.out" '^1\.\.7$' "runner: plan 1..7"
-tap_is "$(tail -n 1 "$tmp/run.out")" "3 passed, 3 failed, 1 skipped" "runner: summary line"
+has "$tmp/run.out" '^ok 1 - host/beside$' "runner: a host test runs first, beside the guest boot"
+has "$tmp/run.out" '^ok 9 - host/alone$' "runner: vic-test-host: alone runs last, after the boots"
+has "$tmp/run.out" '^1\.\.9$' "runner: plan 1..9"
+tap_is "$(tail -n 1 "$tmp/run.out")" "5 passed, 3 failed, 1 skipped" "runner: summary line"
 
 # 2. Exit status and stdout come back.
 # shellcheck disable=SC2016 # expanded in the guest
