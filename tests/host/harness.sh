@@ -3,7 +3,7 @@
 #
 # Self-test of the test harness (tests/run, tests/vm/run-vm), five boots:
 #  1. the runner on tests/fixtures: a host test runs beside the guest boot
-#     and one marked "vic-test-host: alone" after the boots; a failing
+#     and one that asks to run alone after the boots; a failing
 #     test, a test whose module WARNs but which exits 0, a passing test run
 #     after it and a skipped one give not ok / not ok / ok / ok # SKIP, the
 #     session itself fails on the WARN, and the run is red; the fixture
