@@ -33,8 +33,8 @@ for d in /sys/kernel/debug/vic/*/; do
 done
 
 step "Boot a nested guest with it (this takes a minute or two under emulation)"
-l2_start "$uuid" "$work/l2"
-l2_qemu_cmd "$uuid" "$work/l2/initramfs.cpio.gz" | paste -sd' ' | fold -w 76 | sed 's/^/  /'
+l2_start "$work/l2" "$uuid"
+l2_qemu_cmd "$work/l2/initramfs.cpio.gz" "$uuid" | paste -sd' ' | fold -w 76 | sed 's/^/  /'
 l2_wait_ready 1 "${VIC_L2_BOOT_LIMIT:-300}" || {
 	echo "the nested guest did not boot: $(l2_why)" >&2
 	exit 1

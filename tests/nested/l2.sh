@@ -8,7 +8,7 @@
 # tests/nested/demo.sh:
 #
 #	. "$VIC_ROOT/tests/nested/l2.sh"
-#	l2_start "$uuid" "$workdir"
+#	l2_start "$workdir" "$uuid"
 #	l2_wait_ready 1 300
 #	l2_run vg_counts
 #	l2_stop
@@ -22,7 +22,7 @@
 
 # L2_START_NS: when QEMU was started (l2_ns), for the boot time.
 # shellcheck disable=SC2034
-L2_DIR="" L2_QEMU_PID="" L2_SEQ=0 L2_START_NS=0
+L2_DIR="" L2_QEMU_PID="" L2_START_NS=0
 L2_CTL='' L2_QMP='' L2_READERS=()
 
 # l2_ns: CLOCK_REALTIME in nanoseconds.
@@ -39,11 +39,17 @@ l2_initramfs() {
 		--modules '' "${adds[@]}" "$KVER" "$1" >/dev/null
 }
 
-# l2_qemu_cmd UUID INITRD: the QEMU command line (one word per line), also
+# l2_qemu_cmd INITRD UUID...: the QEMU command line (one word per line), also
 # shown by the demo. L2_ACCEL (kvm or tcg) overrides the choice of
-# accelerator.
+# accelerator; L2_APPEND is added to L2's kernel command line.
 l2_qemu_cmd() {
-	local accel=${L2_ACCEL:-}
+	local accel=${L2_ACCEL:-} initrd=$1 i=0 uuid devs=()
+	shift
+	for uuid in "$@"; do
+		devs+=(-device "pcie-root-port,id=rp$i,chassis=$((i + 1))"
+			-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$uuid,bus=rp$i,id=vic$i")
+		i=$((i + 1))
+	done
 	if [[ -z $accel ]]; then
 		accel=tcg
 		if [[ -r /dev/kvm && -w /dev/kvm ]] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
@@ -57,19 +63,21 @@ l2_qemu_cmd() {
 	[[ -f $kernel ]] || kernel=${KROOT:-}/boot/vmlinuz-$KVER
 	printf '%s\n' qemu-system-x86_64 -accel "$accel" -machine q35 \
 		-smp 1 -m 256M -nodefaults -display none \
-		-kernel "$kernel" -initrd "$2" \
-		-append "console=ttyS0 ignore_loglevel panic=-1 mitigations=off" \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 ignore_loglevel panic=-1 mitigations=off ${L2_APPEND:-}" \
 		-serial "file:$L2_DIR/console.log" \
 		-chardev "pipe,id=ctl,path=$L2_DIR/ctl" -serial chardev:ctl \
 		-chardev "pipe,id=qmp,path=$L2_DIR/qmp" -mon chardev=qmp,mode=control \
-		-device pcie-root-port,id=rp0,chassis=1 \
-		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$1,bus=rp0,id=vic0"
+		"${devs[@]}"
 }
 
-# l2_start UUID DIR: boot L2 with the mdev UUID, channels in DIR.
+# l2_start DIR UUID...: boot L2 with the mdevs UUID..., channels in DIR.
+# Each mdev gets a PCIe root port of its own (rpN, QEMU device id vicN), so
+# that it can be unplugged alone.
 l2_start() {
-	local uuid=$1 f cmd=()
-	L2_DIR=$2
+	local f cmd=()
+	L2_DIR=$1
+	shift
 	mkdir -p "$L2_DIR"
 	l2_initramfs "$L2_DIR/initramfs.cpio.gz" || return 1
 	for f in ctl.in ctl.out qmp.in qmp.out; do
@@ -78,7 +86,8 @@ l2_start() {
 	done
 	: >"$L2_DIR/ctl.log"
 	: >"$L2_DIR/qmp.log"
-	mapfile -t cmd <<<"$(l2_qemu_cmd "$uuid" "$L2_DIR/initramfs.cpio.gz")"
+	rm -f "$L2_DIR/seq"
+	mapfile -t cmd <<<"$(l2_qemu_cmd "$L2_DIR/initramfs.cpio.gz" "$@")"
 	L2_START_NS=$(l2_ns)
 	setpriv --pdeathsig KILL "${cmd[@]}" </dev/null >"$L2_DIR/qemu.log" 2>&1 &
 	L2_QEMU_PID=$!
@@ -137,6 +146,17 @@ l2_ready_line() {
 	grep -E '^l2: ready .* end$' "$L2_DIR/ctl.log" | sed -n "${1}p"
 }
 
+# l2_next_id: a new request id, unique over the lane. The counter is a
+# file, not a variable, because most calls of l2_run run in a command
+# substitution, whose increments of a variable the caller never sees: ids
+# repeated, and a request took an earlier request's answer.
+l2_next_id() {
+	local id
+	id=$(($(cat "$L2_DIR/seq" 2>/dev/null || echo 0) + 1))
+	echo "$id" >"$L2_DIR/seq"
+	echo "$id"
+}
+
 # l2_run [-t SECONDS] COMMAND...: run COMMAND in L2 (default limit 60 s);
 # print its output, return its status (124: no answer in time, 125: QEMU
 # is gone).
@@ -146,7 +166,7 @@ l2_run() {
 		t=$2
 		shift 2
 	fi
-	id=$((++L2_SEQ))
+	id=$(l2_next_id)
 	printf '%s %s\n' "$id" "$*" >&"$L2_CTL"
 	if ! l2_wait "$L2_DIR/ctl.log" "^l2: $id rc [0-9]+ end\$" "$t"; then
 		echo "l2_run: no answer to '$*' in ${t}s; $(l2_why)" >&2
