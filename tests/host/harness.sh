@@ -1,19 +1,27 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# vic-test-timeout: 480
 #
-# Self-test of the test harness (tests/run, tests/vm/run-vm), five boots:
+# Self-test of the test harness (tests/run, tests/vm/run-vm, the splat
+# patterns of tests/vm/common.sh), five boots:
+#  0. (no boot) each line of tests/fixtures/splat-lines, a detector's
+#     message as the kernel prints it, fails the scan alone, also without
+#     the generic "WARNING:" and "BUG:" patterns; every pattern has such a
+#     line; the lines of tests/fixtures/clean-lines (detectors' boot
+#     messages) do not;
 #  1. the runner on tests/fixtures: a host test runs beside the guest boot
 #     and one that asks to run alone after the boots; a failing
 #     test, a test whose module WARNs but which exits 0, a passing test run
 #     after it and a skipped one give not ok / not ok / ok / ok # SKIP, the
-#     session itself fails on the WARN, and the run is red; the fixture
-#     that asks for icount runs in a second boot, which passes, and where
-#     guest time is not host time (it sleeps 300 s of guest time in less
-#     host time, both boots included);
+#     session itself fails on the WARN, and the run is red; the fault
+#     fixtures (a BUG(), a soft lockup, a hung task, a sleep in atomic
+#     context, an interrupt nobody handles) each fail their own test with
+#     the detector's line; the fixture that asks for icount runs in a second
+#     boot, which passes, and where guest time is not host time (it sleeps
+#     300 s of guest time in less host time, both boots included);
 #  2. run-vm returns a command's stdout and exit status;
 #  3. run-vm passes a command that passes;
 #  4. run-vm kills a hanging guest at its --timeout.
-# vic-test-timeout: 480
 set -uo pipefail
 . "$VIC_ROOT/tests/lib/guest.sh" # for the TAP helpers
 
@@ -21,15 +29,60 @@ cd "$VIC_ROOT" || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-ko=$VIC_BUILD/fixtures/warn_mod/vic_warn_fixture.ko
-if [[ ! -f $ko ]]; then
-	tap_diag "$ko is not built: run 'make fixtures' ('make test' does)"
-	exit 1
-fi
+for ko in vic_warn_fixture vic_bug_fixture vic_fault_fixture; do
+	ko=$VIC_BUILD/fixtures/kmod/$ko.ko
+	if [[ ! -f $ko ]]; then
+		tap_diag "$ko is not built: run 'make fixtures' ('make test' does)"
+		exit 1
+	fi
+done
 
 # has FILE REGEX DESC: FILE has a line matching REGEX (grep -E).
 has() {
 	tap_ok "grep -qE -- '$2' '$1'" "$3" || sed 's/^/#   | /' "$1"
+}
+
+# 0. The splat patterns against the detectors' real lines.
+# shellcheck source=tests/vm/common.sh
+. tests/vm/common.sh
+specific=()
+for p in "${VIC_SPLAT_PATTERNS[@]}"; do
+	[[ $p == WARNING: || $p == BUG: ]] || specific+=("$p")
+done
+# scan_specific: vic_splats without the generic prefixes
+scan_specific() {
+	local VIC_SPLAT_PATTERNS=("${specific[@]}")
+	vic_splats -
+}
+while IFS=$'\t' read -r det line; do
+	[[ -z $det || $det == \#* ]] && continue
+	if [[ $det == warn ]]; then
+		printf '%s\n' "$line" | vic_splats - >/dev/null
+		tap_ok $? "splat scan: $det fails a run"
+	else
+		printf '%s\n' "$line" | scan_specific >/dev/null
+		tap_ok $? "splat scan: $det fails a run (by its own pattern)"
+	fi
+done <tests/fixtures/splat-lines
+unused=''
+for p in "${VIC_SPLAT_PATTERNS[@]}"; do
+	grep -v '^#' tests/fixtures/splat-lines | cut -f 2- | grep -qE -e "$p" || unused+=" '$p'"
+done
+tap_is "$unused" "" "splat scan: every pattern has a real line in tests/fixtures/splat-lines"
+tap_is "$(grep -v '^#' tests/fixtures/clean-lines | vic_splats -)" "" \
+	"splat scan: the detectors' boot messages (tests/fixtures/clean-lines) pass"
+
+# block ID: the result line of test ID in run.out, and the lines below it.
+block() {
+	awk -v id="$1" '
+		/^(not )?ok [0-9]+ - / { on = ($0 ~ (" - " id "( |$)")) }
+		on' "$tmp/run.out"
+}
+
+# inblock ID REGEX DESC: the result of test ID has a line matching REGEX.
+inblock() {
+	block "$1" >"$tmp/block"
+	tap_ok "grep -qE -- '$2' '$tmp/block'" "$3" || sed 's/^/#   | /' "$tmp/block"
 }
 
 # 1. The runner on the fixtures.
@@ -43,15 +96,26 @@ has "$tmp/run.out" '^not ok [0-9]+ - guest/module_warn$' "runner: a WARN fails t
 has "$tmp/run.out" '^    #   .*WARNING:.*vic_warn_fixture' "runner: ... and shows the WARNING line"
 has "$tmp/run.out" '^    # kernel tainted: W' "runner: ... and the new taint"
 has "$tmp/run.out" '^ok [0-9]+ - guest/pass$' "runner: the test after it passes (splat blamed on its test only)"
+for t in fault_atomic_sleep oops_bug fault_hung fault_softlockup fault_spurious; do
+	has "$tmp/run.out" "^not ok [0-9]+ - guest/$t\$" "runner: guest/$t (exits 0) is not ok"
+done
+inblock guest/oops_bug '^    #   .*kernel BUG at .*vic_bug_fixture\.c' "runner: ... BUG(): kernel BUG at"
+inblock guest/oops_bug '^    #   .*invalid opcode: ' "runner: ... BUG(): invalid opcode"
+inblock guest/oops_bug '^    # kernel tainted: .*D' "runner: ... BUG(): taint D"
+inblock guest/fault_softlockup '^    #   .*watchdog: BUG: soft lockup - CPU#' "runner: ... soft lockup"
+inblock guest/fault_softlockup '^    # kernel tainted: .*L' "runner: ... soft lockup: taint L"
+inblock guest/fault_hung '^    #   .*INFO: task insmod:[0-9]+ blocked for more than' "runner: ... hung task"
+inblock guest/fault_atomic_sleep '^    #   .*BUG: scheduling while atomic: insmod' "runner: ... sleep in atomic context"
+inblock guest/fault_spurious '^    #   .*irq [0-9]+: nobody cared' "runner: ... spurious interrupt: nobody cared"
 has "$tmp/run.out" '^ok [0-9]+ - guest/skip # SKIP fixture always skips$' "runner: exit 77 is a skip, with its reason"
 has "$tmp/run.out" '^not ok [0-9]+ - vm/session$' "runner: the session fails on the WARN"
 has "$tmp/run.out" '^ok [0-9]+ - guest/icount$' "runner: vic-test-vm: icount runs in the icount boot"
 has "$tmp/run.out" '^ok [0-9]+ - vm/session-icount$' "runner: ... and that boot passes"
 tap_ok "[ $took -lt 300 ]" "runner: ... where 300 s of guest sleep took less host time (${took}s, both boots)"
 has "$tmp/run.out" '^ok 1 - host/beside$' "runner: a host test runs first, beside the guest boot"
-has "$tmp/run.out" '^ok 9 - host/alone$' "runner: vic-test-host: alone runs last, after the boots"
-has "$tmp/run.out" '^1\.\.9$' "runner: plan 1..9"
-tap_is "$(tail -n 1 "$tmp/run.out")" "5 passed, 3 failed, 1 skipped" "runner: summary line"
+has "$tmp/run.out" '^ok 14 - host/alone$' "runner: vic-test-host: alone runs last, after the boots"
+has "$tmp/run.out" '^1\.\.14$' "runner: plan 1..14"
+tap_is "$(tail -n 1 "$tmp/run.out")" "5 passed, 8 failed, 1 skipped" "runner: summary line"
 
 # 2. Exit status and stdout come back.
 # shellcheck disable=SC2016 # expanded in the guest
