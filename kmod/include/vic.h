@@ -20,6 +20,8 @@
 #include <linux/compiler_types.h>
 #include <linux/types.h>
 
+struct eventfd_ctx;
+struct module;
 struct vfio_irq_set;
 struct vic_ctx;
 struct vic_vector;
@@ -35,25 +37,47 @@ struct vic_vector;
 
 /**
  * struct vic_backend_ops - the seam between the frontend and a backend
+ * @owner: the module that provides the operations (THIS_MODULE); the core
+ *	holds a reference on it for every vector that has a backing
+ *	interrupt, so the module cannot be unloaded under a live vector
  * @name: backend name, shown as the vector type in debugfs (e.g. "ims")
- * @alloc: allocate the backing interrupt of @vec, programmed with @cookie.
- *	Called with the configuration mutex held, in process context. Returns
- *	the Linux IRQ number (> 0) or a negative errno.
+ * @alloc: allocate the backing interrupt of @vec, programmed with @cookie,
+ *	in the vector's current mask state (vic_vector_masked()). Called with
+ *	the configuration mutex held, in process context; may sleep. Returns
+ *	the Linux IRQ number (> 0) or a negative errno; a return of 0 is no
+ *	interrupt: the core fails the allocation with -EIO, so the backend
+ *	must hold nothing then.
  * @free: free the backing interrupt of @vec. Called with the configuration
- *	mutex held, after the core has made sure no raise of @vec is in flight.
+ *	mutex held, in process context, after the core has made sure no raise
+ *	of @vec is in flight; may sleep.
  * @fire: optional: make the backing interrupt of @vec fire (a device model
- *	without real hardware). Called from any context, under RCU.
- * @trigger_changed: optional: the trigger of a backed vector was set,
- *	replaced or dropped (e.g. to re-key an irq bypass producer).
+ *	without real hardware). Called from any context, under RCU; must not
+ *	sleep. Without it vic_raise() of a backed vector is -EOPNOTSUPP, and
+ *	the backend's handler counts each raise with vic_account_raise().
+ * @trigger_changed: optional: the trigger of a backed vector with a
+ *	backing interrupt was set, replaced or dropped (e.g. to re-key an irq
+ *	bypass producer). Configuration mutex held, process context.
+ * @mask: optional: the effective mask of a vector with a backing interrupt
+ *	changed (table entry or function mask), @masked its new value; called
+ *	once per change, with the configuration mutex held, in process
+ *	context, must not sleep. A backend that posts interrupts past the
+ *	core (irq bypass) must stop doing so while the vector is masked, so
+ *	that the core sets the pending bit.
+ * @release: optional: the context is being released; every backing
+ *	interrupt is freed. Frees what the backend attached with
+ *	vic_set_backend(). Process context, no lock held; may sleep.
  *
  * Emulated vectors are handled by the frontend: a backend never sees them.
  */
 struct vic_backend_ops {
+	struct module *owner;
 	const char *name;
 	int (*alloc)(struct vic_ctx *ctx, struct vic_vector *vec, u64 cookie);
 	void (*free)(struct vic_ctx *ctx, struct vic_vector *vec);
 	void (*fire)(struct vic_ctx *ctx, struct vic_vector *vec);
 	void (*trigger_changed)(struct vic_ctx *ctx, struct vic_vector *vec);
+	void (*mask)(struct vic_ctx *ctx, struct vic_vector *vec, bool masked);
+	void (*release)(struct vic_ctx *ctx);
 };
 
 /**
@@ -123,9 +147,16 @@ void vic_set_bus_master(struct vic_ctx *ctx, bool enable);
 int vic_send_signal(struct vic_ctx *ctx, unsigned int vector);
 int vic_raise(struct vic_ctx *ctx, unsigned int vector);
 void vic_deliver(struct vic_vector *vec);
+void vic_account_raise(struct vic_vector *vec);
 
 unsigned int vic_vector_index(const struct vic_vector *vec);
 struct vic_ctx *vic_vector_ctx(const struct vic_vector *vec);
+void *vic_vector_data(const struct vic_vector *vec);
+void vic_vector_set_data(struct vic_vector *vec, void *data);
+struct eventfd_ctx *vic_vector_trigger(const struct vic_vector *vec);
+int vic_vector_virq(const struct vic_vector *vec);
+const char *vic_vector_name(const struct vic_vector *vec);
+bool vic_vector_masked(const struct vic_vector *vec);
 
 int vic_msix_cap_rw(struct vic_ctx *ctx, unsigned int off, void *buf,
 		    size_t len, bool write, u8 next);

@@ -137,7 +137,10 @@ void vic_ctx_release(struct vic_ctx *ctx)
 	vic_vector_drop_triggers(ctx, 0, ctx->nvec);
 	ctx->msix_enabled = false;
 	mutex_unlock(&ctx->lock);
-	vic_ims_detach(ctx);
+	if (ctx->ops && ctx->ops->release)
+		ctx->ops->release(ctx);
+	ctx->ops = NULL;
+	ctx->backend_priv = NULL;
 
 	vic_vectors_free(ctx, ctx->nvec);
 	trace_vic_ctx_release(ctx->id);
@@ -175,7 +178,8 @@ EXPORT_SYMBOL_GPL(vic_ctx_nvec);
 /**
  * vic_set_backend() - attach the backend of the backed vectors
  * @ctx: the device context
- * @ops: backend operations (alloc and free required)
+ * @ops: backend operations (name, alloc and free required); they and
+ *	@priv must stay valid until vic_ctx_release() has called release
  * @priv: backend's private data, see vic_backend_priv()
  *
  * Context: process; takes the configuration mutex.
@@ -405,6 +409,87 @@ struct vic_ctx *vic_vector_ctx(const struct vic_vector *vec)
 	return vec->ctx;
 }
 EXPORT_SYMBOL_GPL(vic_vector_ctx);
+
+/**
+ * vic_vector_data() - the backend's data of a vector
+ * @vec: the vector
+ *
+ * Return: what the backend stored with vic_vector_set_data(), NULL if none.
+ */
+void *vic_vector_data(const struct vic_vector *vec)
+{
+	return vec->bdata;
+}
+EXPORT_SYMBOL_GPL(vic_vector_data);
+
+/**
+ * vic_vector_set_data() - store the backend's data of a vector
+ * @vec: the vector
+ * @data: the backend's per-vector data, typically set in alloc and cleared
+ *	in free
+ *
+ * Context: a backend operation, configuration mutex held.
+ */
+void vic_vector_set_data(struct vic_vector *vec, void *data)
+{
+	lockdep_assert_held(&vec->ctx->lock);
+	vec->bdata = data;
+}
+EXPORT_SYMBOL_GPL(vic_vector_set_data);
+
+/**
+ * vic_vector_trigger() - the eventfd of a vector's trigger, for irq bypass
+ * @vec: the vector
+ *
+ * Context: a backend operation, configuration mutex held; the eventfd
+ * stays valid until the next trigger_changed operation of @vec.
+ * Return: the trigger's eventfd context, NULL when the vector has none.
+ */
+struct eventfd_ctx *vic_vector_trigger(const struct vic_vector *vec)
+{
+	lockdep_assert_held(&vec->ctx->lock);
+	return vec->trigger ? vec->trigger->eventfd : NULL;
+}
+EXPORT_SYMBOL_GPL(vic_vector_trigger);
+
+/**
+ * vic_vector_virq() - the backing interrupt of a vector
+ * @vec: the vector
+ *
+ * Return: the Linux IRQ number that alloc returned, 0 when there is none
+ * (also during alloc itself).
+ */
+int vic_vector_virq(const struct vic_vector *vec)
+{
+	return vec->virq;
+}
+EXPORT_SYMBOL_GPL(vic_vector_virq);
+
+/**
+ * vic_vector_name() - the interrupt name of a vector
+ * @vec: the vector
+ *
+ * Return: "vic<dev>-msix<vector>", for request_irq() and /proc/interrupts.
+ */
+const char *vic_vector_name(const struct vic_vector *vec)
+{
+	return vec->name;
+}
+EXPORT_SYMBOL_GPL(vic_vector_name);
+
+/**
+ * vic_vector_masked() - the effective mask of a vector
+ * @vec: the vector
+ *
+ * Return: true if the vector's table entry or the function mask masks it.
+ * A backend's alloc starts the backing in this state; later changes come
+ * through the mask operation.
+ */
+bool vic_vector_masked(const struct vic_vector *vec)
+{
+	return vic_vector_is_masked(atomic_read(&vec->state));
+}
+EXPORT_SYMBOL_GPL(vic_vector_masked);
 
 static int __init vic_module_init(void)
 {

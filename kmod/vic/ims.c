@@ -13,37 +13,64 @@
 
 #include <linux/export.h>
 #include <linux/interrupt.h>
+#include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 
+#include <vic.h>
+
+/* Kernel API compatibility only: no core-internal header here. */
 #include "compat.h"
-#include "internal.h"
+
+/*
+ * The performance gate's known regression (docs/performance.md):
+ * VIC_GATE_PAD_IMS adds exactly that many instructions to every IMS
+ * interrupt. Off in a normal build.
+ */
+static inline void vic_ims_gate_pad(void)
+{
+#ifdef VIC_GATE_PAD_IMS
+	asm volatile(".rept " __stringify(VIC_GATE_PAD_IMS) "\n\tnop\n\t.endr"
+		     ::: "memory");
+#endif
+}
 
 /**
  * struct vic_ims_vec - IMS state of one backed vector
  * @producer: irq bypass producer keyed by the vector's trigger
- * @bypass: @producer is registered
+ * @vec: the vector
+ * @virq: the slot's Linux IRQ
  * @slot: the message store slot
+ * @hw: the store has no fire operation: the hardware raises, the handler
+ *	counts the raise
+ * @masked: the vector's effective mask, as last forwarded
+ * @bypass: @producer is registered (only while a trigger is set and the
+ *	vector is unmasked, so that a posted interrupt honours the mask)
  */
 struct vic_ims_vec {
 	struct irq_bypass_producer producer;
-	bool bypass;
+	struct vic_vector *vec;
+	int virq;
 	unsigned int slot;
+	bool hw;
+	bool masked;
+	bool bypass;
 };
 
 static struct vic_ims_provider *vic_ims_prov(struct vic_ctx *ctx)
 {
-	return ctx->backend_priv;
+	return vic_backend_priv(ctx);
 }
 
 static irqreturn_t vic_ims_handler(int irq, void *arg)
 {
-	struct vic_vector *vec = arg;
+	struct vic_ims_vec *iv = arg;
 
-	vic_gate_pad_ims();
+	vic_ims_gate_pad();
 	/* Hardware that raises on its own was not counted by vic_raise(). */
-	if (!vic_ims_prov(vec->ctx)->ops->fire)
-		vic_account_raise(vec);
-	vic_deliver(vec);
+	if (iv->hw)
+		vic_account_raise(iv->vec);
+	vic_deliver(iv->vec);
 	return IRQ_HANDLED;
 }
 
@@ -55,24 +82,40 @@ static void vic_ims_bypass_unregister(struct vic_ims_vec *iv)
 	iv->bypass = false;
 }
 
+/* Register the producer when the vector has a trigger and is unmasked. */
+static void vic_ims_bypass_update(struct vic_ctx *ctx, struct vic_ims_vec *iv)
+{
+	struct eventfd_ctx *trigger = vic_vector_trigger(iv->vec);
+	int ret;
+
+	vic_ims_bypass_unregister(iv);
+	if (!trigger || iv->masked)
+		return;
+	ret = vic_bypass_register(&iv->producer, trigger, iv->virq);
+	if (ret)
+		pr_debug("dev %u vector %u: irq bypass producer not registered: %d\n",
+			 vic_ctx_id(ctx), vic_vector_index(iv->vec), ret);
+	iv->bypass = !ret;
+}
+
 static void vic_ims_trigger_changed(struct vic_ctx *ctx,
 				    struct vic_vector *vec)
 {
-	struct vic_ims_vec *iv = vec->bdata;
-	int ret;
+	struct vic_ims_vec *iv = vic_vector_data(vec);
 
-	lockdep_assert_held(&ctx->lock);
+	if (iv)
+		vic_ims_bypass_update(ctx, iv);
+}
+
+static void vic_ims_mask(struct vic_ctx *ctx, struct vic_vector *vec,
+			 bool masked)
+{
+	struct vic_ims_vec *iv = vic_vector_data(vec);
+
 	if (!iv)
 		return;
-	vic_ims_bypass_unregister(iv);
-	if (!vec->trigger)
-		return;
-	ret = vic_bypass_register(&iv->producer, vec->trigger->eventfd,
-				  vec->virq);
-	if (ret)
-		pr_debug("dev %u vector %u: irq bypass producer not registered: %d\n",
-			 ctx->id, vec->index, ret);
-	iv->bypass = !ret;
+	iv->masked = masked;
+	vic_ims_bypass_update(ctx, iv);
 }
 
 static int vic_ims_alloc(struct vic_ctx *ctx, struct vic_vector *vec,
@@ -85,15 +128,19 @@ static int vic_ims_alloc(struct vic_ctx *ctx, struct vic_vector *vec,
 	iv = kzalloc(sizeof(*iv), GFP_KERNEL_ACCOUNT);
 	if (!iv)
 		return -ENOMEM;
+	iv->vec = vec;
+	iv->hw = !prov->ops->fire;
+	iv->masked = vic_vector_masked(vec);
 	virq = prov->ops->alloc(prov->priv, cookie, &iv->slot);
 	if (virq <= 0) {
 		ret = virq ? virq : -EIO;
 		goto err_free;
 	}
-	ret = request_irq(virq, vic_ims_handler, 0, vec->name, vec);
+	iv->virq = virq;
+	ret = request_irq(virq, vic_ims_handler, 0, vic_vector_name(vec), iv);
 	if (ret)
 		goto err_slot;
-	vec->bdata = iv;
+	vic_vector_set_data(vec, iv);
 	return virq;
 
 err_slot:
@@ -106,12 +153,12 @@ err_free:
 static void vic_ims_free(struct vic_ctx *ctx, struct vic_vector *vec)
 {
 	struct vic_ims_provider *prov = vic_ims_prov(ctx);
-	struct vic_ims_vec *iv = vec->bdata;
+	struct vic_ims_vec *iv = vic_vector_data(vec);
 
 	vic_ims_bypass_unregister(iv);
-	free_irq(vec->virq, vec);
-	prov->ops->free(prov->priv, iv->slot, vec->virq);
-	vec->bdata = NULL;
+	free_irq(iv->virq, iv);
+	prov->ops->free(prov->priv, iv->slot, iv->virq);
+	vic_vector_set_data(vec, NULL);
 	kfree(iv);
 }
 
@@ -119,24 +166,36 @@ static void vic_ims_free(struct vic_ctx *ctx, struct vic_vector *vec)
 static void vic_ims_fire(struct vic_ctx *ctx, struct vic_vector *vec)
 {
 	struct vic_ims_provider *prov = vic_ims_prov(ctx);
-	struct vic_ims_vec *iv = vec->bdata;
+	struct vic_ims_vec *iv = vic_vector_data(vec);
 
 	prov->ops->fire(prov->priv, iv->slot);
 }
 
+/* Every backing interrupt is gone: free the provider copy. */
+static void vic_ims_release(struct vic_ctx *ctx)
+{
+	kfree(vic_ims_prov(ctx));
+}
+
 static const struct vic_backend_ops vic_ims_ops = {
+	.owner = THIS_MODULE,
 	.name = "ims",
 	.alloc = vic_ims_alloc,
 	.free = vic_ims_free,
 	.fire = vic_ims_fire,
 	.trigger_changed = vic_ims_trigger_changed,
+	.mask = vic_ims_mask,
+	.release = vic_ims_release,
 };
 
 static const struct vic_backend_ops vic_ims_ops_nofire = {
+	.owner = THIS_MODULE,
 	.name = "ims",
 	.alloc = vic_ims_alloc,
 	.free = vic_ims_free,
 	.trigger_changed = vic_ims_trigger_changed,
+	.mask = vic_ims_mask,
+	.release = vic_ims_release,
 };
 
 /**
@@ -166,12 +225,3 @@ int vic_ims_attach(struct vic_ctx *ctx, const struct vic_ims_provider *prov)
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vic_ims_attach);
-
-/* Free the IMS provider copy, once every backing interrupt is gone. */
-void vic_ims_detach(struct vic_ctx *ctx)
-{
-	if (ctx->ops == &vic_ims_ops || ctx->ops == &vic_ims_ops_nofire)
-		kfree(ctx->backend_priv);
-	ctx->ops = NULL;
-	ctx->backend_priv = NULL;
-}

@@ -131,7 +131,6 @@ struct vic_ctx {
 };
 
 /* signal.c */
-void vic_account_raise(struct vic_vector *vec);
 void vic_release_pending(struct vic_vector *vec);
 int vic_vector_set_trigger(struct vic_vector *vec, int fd);
 void vic_vector_reap(struct vic_ctx *ctx, u32 start, u32 count);
@@ -140,9 +139,6 @@ void vic_vector_drop_triggers(struct vic_ctx *ctx, u32 start, u32 count);
 /* msix.c */
 void vic_vector_update_mask(struct vic_vector *vec, u32 set, u32 clear);
 void vic_msix_reset(struct vic_ctx *ctx);
-
-/* ims.c */
-void vic_ims_detach(struct vic_ctx *ctx);
 
 /* debugfs.c */
 int vic_debugfs_init(void);

@@ -55,9 +55,15 @@ void vic_vector_update_mask(struct vic_vector *vec, u32 set, u32 clear)
 			new &= ~VIC_VEC_PENDING;
 	} while (!atomic_try_cmpxchg(&vec->state, &old, new));
 
-	if (vic_vector_is_masked(old) != vic_vector_is_masked(new))
-		trace_vic_mask(vec->ctx->id, vec->index,
-			       vic_vector_is_masked(new));
+	if (vic_vector_is_masked(old) != vic_vector_is_masked(new)) {
+		struct vic_ctx *ctx = vec->ctx;
+
+		trace_vic_mask(ctx->id, vec->index, vic_vector_is_masked(new));
+		/* Forwarded once per change, while a backing exists. */
+		if (vec->virq && !(new & VIC_VEC_EMULATED) && ctx->ops &&
+		    ctx->ops->mask)
+			ctx->ops->mask(ctx, vec, vic_vector_is_masked(new));
+	}
 	if ((old & VIC_VEC_PENDING) && !(new & VIC_VEC_PENDING))
 		vic_release_pending(vec);
 }

@@ -14,6 +14,7 @@
 #include <linux/eventfd.h>
 #include <linux/export.h>
 #include <linux/jump_label.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "compat.h"
@@ -33,10 +34,21 @@ static __always_inline void __vic_account_raise(struct vic_vector *vec)
 	this_cpu_inc(vec->stats->raised);
 }
 
+/**
+ * vic_account_raise() - count a raise that the hardware made
+ * @vec: a backed vector
+ *
+ * A backend without a fire operation (its interrupts are raised by real
+ * hardware, not by vic_raise()) calls this in its interrupt handler before
+ * vic_deliver(), so that raised == delivered + pended + dropped holds.
+ *
+ * Context: any, including hard-IRQ; never sleeps.
+ */
 void vic_account_raise(struct vic_vector *vec)
 {
 	__vic_account_raise(vec);
 }
+EXPORT_SYMBOL_GPL(vic_account_raise);
 
 /* The delivery, inlined into the signal paths (no call on the hot path). */
 static __always_inline void __vic_deliver(struct vic_vector *vec)
@@ -284,14 +296,24 @@ static void vic_trigger_retire(struct vic_trigger *trig)
 static int vic_backing_alloc(struct vic_vector *vec)
 {
 	struct vic_ctx *ctx = vec->ctx;
-	int virq;
+	int virq, ret = 0;
 
 	trace_vic_irq_alloc_start(ctx->id, vec->index, vec->cookie);
-	virq = ctx->ops ? ctx->ops->alloc(ctx, vec, vec->cookie) : -ENODEV;
-	trace_vic_irq_alloc_end(ctx->id, vec->index, max(virq, 0),
-				min(virq, 0));
-	if (virq < 0)
-		return virq;
+	if (!ctx->ops) {
+		virq = -ENODEV;
+	} else if (!try_module_get(ctx->ops->owner)) {
+		virq = -ENODEV;
+	} else {
+		virq = ctx->ops->alloc(ctx, vec, vec->cookie);
+		if (virq <= 0)
+			module_put(ctx->ops->owner);
+	}
+	/* 0 is no interrupt: a backend that returns it has failed. */
+	if (virq <= 0)
+		ret = virq ? virq : -EIO;
+	trace_vic_irq_alloc_end(ctx->id, vec->index, max(virq, 0), ret);
+	if (ret)
+		return ret;
 	vec->virq = virq;
 	vec->alloc_cookie = vec->cookie;
 	/* Publish only now: fire() may use the backing from here on. */
@@ -321,6 +343,7 @@ static void vic_backing_reap(struct vic_ctx *ctx, u32 start, u32 count)
 		if (!vec->virq || vec->backed)
 			continue;
 		ctx->ops->free(ctx, vec);
+		module_put(ctx->ops->owner);
 		trace_vic_irq_free(ctx->id, vec->index, vec->virq);
 		vec->virq = 0;
 	}
