@@ -9,8 +9,8 @@
 #     the generic "WARNING:" and "BUG:" patterns; every pattern has such a
 #     line; the lines of tests/fixtures/clean-lines (detectors' boot
 #     messages) do not;
-#  1. the runner on tests/fixtures: a host test runs beside the guest boot
-#     and one that asks to run alone after the boots; a failing
+#  1. the runner on tests/fixtures: a host test that asks to run alone
+#     runs first, another one beside the guest boot; a failing
 #     test, a test whose module WARNs but which exits 0, a passing test run
 #     after it and a skipped one give not ok / not ok / ok / ok # SKIP, the
 #     session itself fails on the WARN, and the run is red; the fault
@@ -112,8 +112,8 @@ has "$tmp/run.out" '^not ok [0-9]+ - vm/session$' "runner: the session fails on 
 has "$tmp/run.out" '^ok [0-9]+ - guest/icount$' "runner: vic-test-vm: icount runs in the icount boot"
 has "$tmp/run.out" '^ok [0-9]+ - vm/session-icount$' "runner: ... and that boot passes"
 tap_ok "[ $took -lt 300 ]" "runner: ... where 300 s of guest sleep took less host time (${took}s, both boots)"
-has "$tmp/run.out" '^ok 1 - host/beside$' "runner: a host test runs first, beside the guest boot"
-has "$tmp/run.out" '^ok 14 - host/alone$' "runner: vic-test-host: alone runs last, after the boots"
+has "$tmp/run.out" '^ok 1 - host/alone$' "runner: vic-test-host: alone runs first, before the boots"
+has "$tmp/run.out" '^ok 2 - host/beside$' "runner: the other host tests run beside the guest boot"
 has "$tmp/run.out" '^1\.\.14$' "runner: plan 1..14"
 tap_is "$(tail -n 1 "$tmp/run.out")" "5 passed, 8 failed, 1 skipped" "runner: summary line"
 
