@@ -34,7 +34,7 @@ done
 
 step "Boot a nested guest with it (this takes a minute or two under emulation)"
 l2_start "$work/l2" "$uuid"
-l2_qemu_cmd "$work/l2/initramfs.cpio.gz" "$uuid" | paste -sd' ' | fold -w 76 | sed 's/^/  /'
+l2_qemu_cmd "$work/l2/initramfs.cpio" "$uuid" | paste -sd' ' | fold -w 76 | sed 's/^/  /'
 l2_wait_ready 1 "${VIC_L2_BOOT_LIMIT:-300}" || {
 	echo "the nested guest did not boot: $(l2_why)" >&2
 	exit 1
