@@ -7,10 +7,10 @@
 #                   Linux guest with QEMU's vfio-pci, show the guest's driver
 #                   (vic_guest) receiving its interrupts and the core's view
 #
-#   make vmm-test   the nested lane (tests/nested/lane.sh) in one boot of
+#   make vmm-test   the nested lane (tests/guest/vmm_nested.sh, which
+#                   'make test' runs in a boot of its own) in one boot of
 #                   the test VM, with the checks of L2's second boot after
-#                   the reset (VIC_NESTED_REBOOT=1); not in 'make test' yet
-#                   (docs/testing.md)
+#                   the reset (VIC_NESTED_REBOOT=1, docs/testing.md)
 
 .PHONY: vmm-demo vmm-test
 vmm-demo: all
@@ -18,4 +18,4 @@ vmm-demo: all
 
 vmm-test: all
 	tests/vm/run-vm $(VM_FLAGS) --timeout 1800 --env VIC_NESTED_REBOOT=1 -- \
-		tests/nested/lane.sh
+		tests/guest/vmm_nested.sh

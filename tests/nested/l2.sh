@@ -4,7 +4,7 @@
 # The nested guest (L2) of the nested lane, seen from the test VM (L1):
 # QEMU's vfio-pci gives a vic_mdev instance to a Linux guest that boots the
 # same kernel from a busybox initramfs (/init: tests/nested/l2-init) with
-# the guest driver vic_guest.ko. Sourced by tests/nested/lane.sh and
+# the guest driver vic_guest.ko. Sourced by tests/guest/vmm_nested.sh and
 # tests/nested/demo.sh:
 #
 #	. "$VIC_ROOT/tests/nested/l2.sh"
