@@ -10,6 +10,9 @@
  * - Since 6.2, an emulated-IOMMU device must set the iommufd callbacks
  *   (bind, unbind, attach_ioas; detach_ioas since 6.6), else opening it
  *   fails.
+ * - Since 6.2, MSI-X vectors can be allocated one by one after MSI-X is
+ *   enabled (pci_msix_alloc_irq_at()), where the device's MSI domain
+ *   supports it (pci_msix_can_alloc_dyn()).
  *
  * Kbuild probes the target kernel's headers and defines the VIC_* feature
  * macros below, so backports are followed too.
@@ -22,6 +25,7 @@
 
 #include <linux/eventfd.h>
 #include <linux/irqbypass.h>
+#include <linux/pci.h>
 #include <linux/vfio.h>
 
 static inline void vic_eventfd_signal(struct eventfd_ctx *eventfd)
@@ -74,5 +78,37 @@ static inline void vic_vfio_free_device(struct vfio_device *vdev)
 #else
 #define VIC_VFIO_IOMMUFD_EMULATED_OPS
 #endif
+
+static inline bool vic_msix_can_alloc_dyn(struct pci_dev *pdev)
+{
+#ifdef VIC_PCI_MSIX_ALLOC_DYN
+	return pci_msix_can_alloc_dyn(pdev);
+#else
+	return false;
+#endif
+}
+
+/* Allocate MSI-X vector @index of @pdev: its Linux IRQ or a negative errno. */
+static inline int vic_msix_alloc_irq_at(struct pci_dev *pdev,
+					unsigned int index)
+{
+#ifdef VIC_PCI_MSIX_ALLOC_DYN
+	struct msi_map map = pci_msix_alloc_irq_at(pdev, index, NULL);
+
+	return map.index < 0 ? map.index : map.virq;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+static inline void vic_msix_free_irq(struct pci_dev *pdev, unsigned int index,
+				     int virq)
+{
+#ifdef VIC_PCI_MSIX_ALLOC_DYN
+	struct msi_map map = { .index = index, .virq = virq };
+
+	pci_msix_free_irq(pdev, map);
+#endif
+}
 
 #endif /* _VIC_COMPAT_H */

@@ -3,7 +3,8 @@
  * vic_mdev: the reference VFIO mdev device of the vic core.
  *
  * Module parameters, the mdev parent "vic_mdev" with its one type
- * "vic_mdev-default", and the life cycle of an instance.
+ * "vic_mdev-default" (IMS-backed), the PCI parents of type "vic_mdev-msix"
+ * (parent_pci.c), and the life cycle of an instance.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,6 +13,8 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
+
+#include <vic_msix.h>
 
 #include "compat.h"
 #include "vic_mdev.h"
@@ -60,7 +63,7 @@ static struct class vic_mdev_class = {
 static struct device *vic_mdev_parent_dev;
 static struct mdev_parent vic_mdev_parent;
 
-static struct mdev_type vic_mdev_type_default = {
+struct mdev_type vic_mdev_type_default = {
 	.sysfs_name = "default",
 	.pretty_name = "vic reference device",
 };
@@ -75,6 +78,18 @@ static const struct vic_msix_layout vic_mdev_msix_layout = {
 	.pba_bar = 0,
 	.pba_offset = VIC_MDEV_MSIX_PBA_OFFSET,
 };
+
+/* Back the non-emulated vectors: the parent's MSI-X, or the IMS store. */
+static int vic_mdev_attach_backend(struct vic_mdev *vm)
+{
+	struct vic_mdev_pparent *pp;
+
+	pp = vic_mdev_pparent_of(to_mdev_device(vm->vdev.dev));
+	if (pp)
+		return vic_msix_attach(vm->ctx, pp->pool);
+	vic_mdev_ims_provider_init(vm);
+	return vic_ims_attach(vm->ctx, &vm->ims);
+}
 
 /* vfio_device_ops.init: called by vfio_alloc_device() */
 int vic_mdev_init_dev(struct vfio_device *vdev)
@@ -99,8 +114,7 @@ int vic_mdev_init_dev(struct vfio_device *vdev)
 	}
 
 	if (vm->nr_emulated < vm->nvec) {
-		vic_mdev_ims_provider_init(vm);
-		ret = vic_ims_attach(vm->ctx, &vm->ims);
+		ret = vic_mdev_attach_backend(vm);
 		if (ret)
 			goto err_ctx;
 	}
@@ -160,7 +174,7 @@ static void vic_mdev_remove(struct mdev_device *mdev)
 	vfio_put_device(&vm->vdev);
 }
 
-static struct mdev_driver vic_mdev_driver = {
+struct mdev_driver vic_mdev_driver = {
 	.device_api = VFIO_DEVICE_API_PCI_STRING,
 	.max_instances = VIC_MDEV_MAX_INSTANCES,
 	.driver = {
@@ -241,10 +255,16 @@ static int __init vic_mdev_init(void)
 	if (ret)
 		goto err_del_dev;
 
+	ret = vic_mdev_pci_init();
+	if (ret)
+		goto err_parent;
+
 	pr_info("nvec=%u nr_emulated=%u ims_slots=%u\n", vic_mdev_nvec,
 		vic_mdev_nr_emulated, vic_mdev_ims_slots);
 	return 0;
 
+err_parent:
+	mdev_unregister_parent(&vic_mdev_parent);
 err_del_dev:
 	device_del(dev);
 	vic_mdev_parent_dev = NULL;
@@ -263,6 +283,7 @@ err_store:
 static void __exit vic_mdev_exit(void)
 {
 	/* Removes the remaining instances (none can be open: module ref). */
+	vic_mdev_pci_exit();
 	mdev_unregister_parent(&vic_mdev_parent);
 	device_unregister(vic_mdev_parent_dev);
 	mdev_unregister_driver(&vic_mdev_driver);

@@ -9,6 +9,7 @@
 #include <linux/hrtimer.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
+#include <linux/pci.h>
 #include <linux/pci_regs.h>
 #include <linux/types.h>
 #include <linux/vfio.h>
@@ -98,12 +99,32 @@ struct vic_mdev {
 	struct vic_mdev_gen gen;
 };
 
+/**
+ * struct vic_mdev_pparent - a PCI function as the parent of instances
+ * @parent: its mdev parent
+ * @type: its one type, "msix"
+ * @types: the types for mdev_register_parent()
+ * @pdev: the function
+ * @bar0: the function's BAR0 (rocker: its test register), or NULL
+ * @pool: its MSI-X vectors (vic_msix.ko)
+ */
+struct vic_mdev_pparent {
+	struct mdev_parent parent;
+	struct mdev_type type;
+	struct mdev_type *types[1];
+	struct pci_dev *pdev;
+	void __iomem *bar0;
+	struct vic_msix_pool *pool;
+};
+
 static inline struct vic_mdev *vdev_to_vic_mdev(struct vfio_device *vdev)
 {
 	return container_of(vdev, struct vic_mdev, vdev);
 }
 
 /* main.c */
+extern struct mdev_driver vic_mdev_driver;
+extern struct mdev_type vic_mdev_type_default;
 int vic_mdev_init_dev(struct vfio_device *vdev);
 void vic_mdev_release_dev(struct vfio_device *vdev);
 
@@ -118,6 +139,11 @@ ssize_t vic_mdev_config_rw(struct vic_mdev *vm, char __user *ubuf,
 			   size_t count, loff_t off, bool write);
 ssize_t vic_mdev_bar0_rw(struct vic_mdev *vm, char __user *ubuf,
 			 size_t count, loff_t off, bool write);
+
+/* parent_pci.c */
+int vic_mdev_pci_init(void);
+void vic_mdev_pci_exit(void);
+struct vic_mdev_pparent *vic_mdev_pparent_of(struct mdev_device *mdev);
 
 /* ims_store.c */
 int vic_mdev_ims_store_init(unsigned int nslots);

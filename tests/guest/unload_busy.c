@@ -127,7 +127,8 @@ static void test_killed_holder(void)
 	       "the child killed: rmmod vic_mdev succeeds");
 	tap_ok(!vicdev_exists(uuid), "... the instance is gone");
 	tap_is(mt_proc_irq_lines("vic-ims"), 0, "... no IMS Linux IRQ left");
-	tap_ok(!rmmod("vic"), "... and vic unloads");
+	tap_ok(!rmmod("vic_msix") && !rmmod("vic"),
+	       "... and vic_msix and vic unload");
 	reload();
 }
 

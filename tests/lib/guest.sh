@@ -130,10 +130,11 @@ vic_load() {
 	esac
 }
 
-# vic_unload: unload vic_test, vic_mdev and vic (those loaded, in this order).
+# vic_unload: unload vic_test, vic_mdev, vic_msix and vic (those loaded, in
+# this order).
 vic_unload() {
 	local m rc=0
-	for m in vic_test vic_mdev vic; do
+	for m in vic_test vic_mdev vic_msix vic; do
 		[[ -d /sys/module/$m ]] || continue
 		rmmod "$m" || {
 			tap_diag "rmmod $m failed"

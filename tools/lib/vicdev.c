@@ -179,14 +179,56 @@ int vicdev_load(const char *params)
 	ret = vicdev_unload();
 	if (ret)
 		return ret;
+	/* vic_mdev's PCI parents use it: loaded once, like vic. */
+	if (!vicdev_module_loaded("vic_msix"))
+		ret = vicdev_load_module("vic_msix", "");
+	if (ret)
+		return ret;
 	return vicdev_load_module("vic_mdev", params);
 }
 
 /* --- instances -------------------------------------------------------- */
 
+static char type_dir[PATH_MAX];
+
+int vicdev_set_parent(const char *pci_name)
+{
+	if (!pci_name || !*pci_name) {
+		snprintf(type_dir, sizeof(type_dir), "%s", VICDEV_TYPE_DIR);
+		return ok();
+	}
+	if (strchr(pci_name, '/') ||
+	    (size_t)snprintf(type_dir, sizeof(type_dir), "%s/%s/%s",
+			     VICDEV_PCI_DEVICES, pci_name,
+			     VICDEV_PCI_TYPE) >= sizeof(type_dir)) {
+		snprintf(type_dir, sizeof(type_dir), "%s", VICDEV_TYPE_DIR);
+		return fail(EINVAL, "invalid PCI name '%s'", pci_name);
+	}
+	return ok();
+}
+
+const char *vicdev_type_dir(void)
+{
+	if (!*type_dir)
+		vicdev_set_parent(getenv("VIC_MDEV_PARENT"));
+	return type_dir;
+}
+
+static int type_file(const char *name, char *path, size_t len)
+{
+	if ((size_t)snprintf(path, len, "%s/%s", vicdev_type_dir(), name) >=
+	    len)
+		return fail(ENAMETOOLONG, "%s/%s", vicdev_type_dir(), name);
+	return ok();
+}
+
 int vicdev_create_uuid(const char *uuid)
 {
-	return write_file(VICDEV_TYPE_DIR "/create", uuid);
+	char path[PATH_MAX];
+	int ret;
+
+	ret = type_file("create", path, sizeof(path));
+	return ret ? ret : write_file(path, uuid);
 }
 
 int vicdev_create(char uuid[VICDEV_UUID_LEN])
@@ -218,11 +260,12 @@ bool vicdev_exists(const char *uuid)
 
 int vicdev_available(void)
 {
-	char buf[32];
+	char buf[32], path[PATH_MAX];
 	int ret;
 
-	ret = read_file(VICDEV_TYPE_DIR "/available_instances", buf,
-			sizeof(buf));
+	ret = type_file("available_instances", path, sizeof(path));
+	if (!ret)
+		ret = read_file(path, buf, sizeof(buf));
 	return ret ? ret : atoi(buf);
 }
 

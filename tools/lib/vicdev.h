@@ -20,6 +20,9 @@
 
 #define VICDEV_PARENT "/sys/class/mdev_bus/vic_mdev"
 #define VICDEV_TYPE_DIR VICDEV_PARENT "/mdev_supported_types/vic_mdev-default"
+/* The type of a PCI parent (its non-emulated vectors: the parent's MSI-X) */
+#define VICDEV_PCI_TYPE "mdev_supported_types/vic_mdev-msix"
+#define VICDEV_PCI_DEVICES "/sys/bus/pci/devices"
 #define VICDEV_MDEV_DEVICES "/sys/bus/mdev/devices"
 
 /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" and its NUL */
@@ -62,6 +65,16 @@ int vicdev_unload(void);
 bool vicdev_module_loaded(const char *name);
 
 /* Instances: create with a new uuid (stored in @uuid), or a given one. */
+/*
+ * Instances are created in the type directory of a parent: vic_mdev's own
+ * (VICDEV_TYPE_DIR, IMS-backed), or the "msix" type of a PCI function
+ * bound to vic_mdev, named by vicdev_set_parent() or else by the
+ * environment variable VIC_MDEV_PARENT (a PCI name, e.g. 0000:00:04.0).
+ * vicdev_set_parent(NULL) goes back to vic_mdev's own; vicdev_type_dir()
+ * is the directory in use.
+ */
+int vicdev_set_parent(const char *pci_name);
+const char *vicdev_type_dir(void);
 int vicdev_create(char uuid[VICDEV_UUID_LEN]);
 int vicdev_create_uuid(const char *uuid);
 int vicdev_remove(const char *uuid);
