@@ -13,6 +13,7 @@ bench=$VIC_BUILD/tools/vic-bench
 modprobe -a irqbypass vfio vfio_iommu_type1 mdev
 insmod "$k/vic.ko"
 insmod "$k/vic_test.ko"
+insmod "$k/vic_msix.ko"
 insmod "$k/vic_mdev.ko"
 
 "$bench" -n "$samples" -l suite
@@ -24,4 +25,4 @@ script=$VIC_ROOT/tools/bpftrace/viclat.bt
 if [[ -f $script ]] && command -v bpftrace >/dev/null; then
 	"$bench" -n "$samples" -m tracer -l bpftrace -t "exec bpftrace $script"
 fi
-rmmod vic_mdev vic_test vic
+rmmod vic_mdev vic_msix vic_test vic

@@ -26,13 +26,16 @@ for g in "${list[@]}"; do
 	esac
 done
 
+# A base revision may predate vic_msix.ko (which vic_mdev.ko needs since).
 load() {
 	insmod "$1/vic.ko" && insmod "$1/vic_test.ko" &&
+		{ [[ ! -f $1/vic_msix.ko ]] || insmod "$1/vic_msix.ko"; } &&
 		{ [[ ! -f $1/vic_mdev.ko ]] || insmod "$1/vic_mdev.ko"; }
 }
 
 unload() {
 	rmmod vic_mdev 2>/dev/null || true
+	rmmod vic_msix 2>/dev/null || true
 	rmmod vic_test vic
 }
 

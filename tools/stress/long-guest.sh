@@ -25,7 +25,7 @@ done
 
 unload() {
 	local m
-	for m in vic_test vic_mdev vic; do
+	for m in vic_test vic_mdev vic_msix vic; do
 		[[ -d /sys/module/$m ]] && rmmod "$m"
 	done
 	return 0

@@ -3,12 +3,13 @@
  * vic-unload: load / create / traffic / remove / unload cycles, and the
  * kernel's memory and objects before and after.
  *
- * Each cycle loads vic.ko and vic_mdev.ko (128 vectors, 16 emulated),
- * creates two instances, opens them, sets a trigger on every vector, rings
+ * Each cycle loads vic.ko, vic_msix.ko and vic_mdev.ko (128 vectors, 16
+ * emulated), creates two instances, opens them, sets a trigger on every
+ * vector, rings
  * every doorbell, runs the generator, masks and unmasks (pending releases),
  * checks that the eventfds got exactly every signal, closes and removes the
  * instances; then loads vic_test.ko and drives one context with IMS-backed
- * vectors; then unloads the three modules.
+ * vectors; then unloads the four modules.
  *
  * After warm-up cycles it takes a baseline, a snapshot after each quarter
  * of the cycles and one at the end, and compares them (with every slab
@@ -287,6 +288,7 @@ static bool cycle(unsigned int n)
 	good &= vic_test_traffic();
 	good &= !rmmod("vic_test");
 	good &= !rmmod("vic_mdev");
+	good &= !rmmod("vic_msix");
 	good &= !rmmod("vic");
 	good &= count_dir(VIC_DEBUGFS_ROOT) < 0;
 	good &= access(TRACEFS "/events/vic", F_OK) != 0;
@@ -496,7 +498,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	/* the kernel's own modules stay; ours must not be loaded */
-	if (vicdev_load("") || vicdev_unload() || rmmod("vic"))
+	if (vicdev_load("") || vicdev_unload() || rmmod("vic_msix") ||
+	    rmmod("vic"))
 		tap_bail("preparing the modules");
 	if (vicdev_module_loaded("vic_test") && rmmod("vic_test"))
 		tap_bail("unloading vic_test");
