@@ -210,6 +210,47 @@ static inline int mt_proc_irq_lines(const char *what)
 	return n;
 }
 
+/*
+ * The backend of the non-emulated vectors of the instances a test
+ * creates: "msix" on the PCI parent that VIC_MDEV_PARENT names (the MSI-X
+ * vectors of a real function, the tests mdev_*_msix.sh), else "ims"
+ * (vic_mdev's own type, the simulated IMS).
+ */
+static inline const char *mt_backend(void)
+{
+	const char *p = getenv("VIC_MDEV_PARENT");
+
+	return p && *p ? "msix" : "ims";
+}
+
+static inline int mt_backend_is_msix(void)
+{
+	return !strcmp(mt_backend(), "msix");
+}
+
+/*
+ * Linux IRQs of backed vectors in /proc/interrupts: the simulated IMS's
+ * (chip "vic-ims"), or the PCI parent's MSI-X vectors that vic requested
+ * (chip PCI-MSI*, action "vic<dev>-msix<vector>").
+ */
+static inline int mt_backed_irq_lines(void)
+{
+	char line[4096];
+	int n = 0;
+	FILE *f;
+
+	if (!mt_backend_is_msix())
+		return mt_proc_irq_lines("vic-ims");
+	f = fopen("/proc/interrupts", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, "PCI-MSI") && strstr(line, " vic") &&
+		     strstr(line, "-msix");
+	fclose(f);
+	return n;
+}
+
 /* The kernel log, NUL-terminated (free() it), or NULL. */
 static inline char *mt_klog(void)
 {

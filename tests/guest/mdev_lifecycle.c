@@ -47,8 +47,8 @@ static void test_two(void)
 	vicdev_eventfds(fb, NVEC);
 	tap_is(vicdev_msix_set(&a, 0, NVEC, fa), 0, "A: enable all vectors");
 	tap_is(vicdev_msix_set(&b, 0, NVEC, fb), 0, "B: enable all vectors");
-	tap_is(mt_proc_irq_lines("vic-ims"), 2 * (NVEC - NR_EMULATED),
-	       "IMS Linux IRQs of both in /proc/interrupts");
+	tap_is(mt_backed_irq_lines(), 2 * (NVEC - NR_EMULATED),
+	       "backed Linux IRQs of both in /proc/interrupts");
 
 	vicdev_doorbell(&a, 0);
 	vicdev_doorbell(&a, 5);
@@ -77,7 +77,7 @@ static void test_two(void)
 	tap_ok(!vicdev_exists(ua) && !vicdev_exists(ub), "both removed");
 	tap_is(vic_dbg_find(ua), -ENOENT, "A's vic context released");
 	tap_is(vicdev_available(), avail, "available_instances back");
-	tap_is(mt_proc_irq_lines("vic-ims"), 0, "no IMS Linux IRQ left");
+	tap_is(mt_backed_irq_lines(), 0, "no backed Linux IRQ left");
 	vicdev_close_fds(fa, NVEC);
 	vicdev_close_fds(fb, NVEC);
 }
@@ -116,8 +116,7 @@ static void test_close_mid_traffic(void)
 	mt_take_all(fds, NVEC, c);
 	tap_is(sum(c, NVEC), delivered,
 	       "after close: eventfd counts == delivered (nothing lost)");
-	tap_is(mt_proc_irq_lines("vic-ims"), 0,
-	       "after close: no IMS Linux IRQ");
+	tap_is(mt_backed_irq_lines(), 0, "after close: no backed Linux IRQ");
 	usleep(20000);
 	n = mt_dbg_all(dbg, vecs, NVEC);
 	{
@@ -254,7 +253,7 @@ static void test_unload(void)
 	tap_ok(!vicdev_exists(ua) && !vicdev_exists(ub),
 	       "... both instances removed");
 	tap_is(vic_dbg_find(ub), -ENOENT, "... their vic contexts released");
-	tap_is(mt_proc_irq_lines("vic-ims"), 0, "... no IMS Linux IRQ left");
+	tap_is(mt_backed_irq_lines(), 0, "... no backed Linux IRQ left");
 	vicdev_close_fds(fds, NVEC);
 }
 

@@ -1094,6 +1094,8 @@ int main(int argc, char **argv)
 	       avail);
 	if (opt.unload) {
 		tap_is(vicdev_unload(), 0, "vic_mdev unloads");
+		tap_is(syscall(SYS_delete_module, "vic_msix", O_NONBLOCK), 0,
+		       "vic_msix unloads");
 		tap_is(syscall(SYS_delete_module, "vic", O_NONBLOCK), 0,
 		       "vic unloads");
 	}

@@ -5,11 +5,10 @@
  *
  * Each cycle loads vic.ko, vic_msix.ko and vic_mdev.ko (128 vectors, 16
  * emulated), creates two instances, opens them, sets a trigger on every
- * vector, rings
- * every doorbell, runs the generator, masks and unmasks (pending releases),
- * checks that the eventfds got exactly every signal, closes and removes the
- * instances; then loads vic_test.ko and drives one context with IMS-backed
- * vectors; then unloads the four modules.
+ * vector, rings every doorbell, runs the generator, masks and unmasks
+ * (pending releases), checks that the eventfds got exactly every signal,
+ * closes and removes the instances; then loads vic_test.ko and drives one
+ * context with IMS-backed vectors; then unloads the four modules.
  *
  * After warm-up cycles it takes a baseline, a snapshot after each quarter
  * of the cycles and one at the end, and compares them (with every slab
@@ -264,6 +263,7 @@ static bool cycle(unsigned int n)
 	int i;
 
 	if (vicdev_load_module("vic", "") ||
+	    vicdev_load_module("vic_msix", "") ||
 	    vicdev_load_module("vic_mdev", "nvec=128 nr_emulated=16")) {
 		tap_diag("cycle %u: %s", n, vicdev_errmsg());
 		return false;

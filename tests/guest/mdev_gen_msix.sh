@@ -1,0 +1,9 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# tests/guest/mdev_gen.c on MSI-X-backed vectors: instances on the test
+# VM's rocker (tests/lib/msix.sh).
+# vic-test-vm: icount (as mdev_gen.c: the hrtimer hang check)
+set -uo pipefail
+# shellcheck source=tests/lib/msix.sh
+. "$VIC_ROOT/tests/lib/msix.sh"
+msix_run mdev_gen
