@@ -63,6 +63,18 @@ struct vic_vector;
  *	context, must not sleep. A backend that posts interrupts past the
  *	core (irq bypass) must stop doing so while the vector is masked, so
  *	that the core sets the pending bit.
+ * @enable: optional: MSI-X of the device is being enabled: the first
+ *	SET_IRQS with eventfds since it was disabled, about to use vectors
+ *	[0, @nvec), @nvec being start + count of that call (the block that
+ *	vfio-pci's vfio_msi_enable() allocates). A backend that allocates
+ *	or enables its hardware per device does it here. Configuration mutex
+ *	held, process context; may sleep. An error fails that SET_IRQS, and
+ *	MSI-X stays disabled.
+ * @disable: optional: MSI-X of the device was disabled (SET_IRQS with
+ *	DATA_NONE and count 0, reset, release, or the failure of the
+ *	SET_IRQS that enabled it), after every backing interrupt was freed;
+ *	called once per successful @enable. Configuration mutex held,
+ *	process context; may sleep.
  * @release: optional: the context is being released; every backing
  *	interrupt is freed. Frees what the backend attached with
  *	vic_set_backend(). Process context, no lock held; may sleep.
@@ -77,6 +89,8 @@ struct vic_backend_ops {
 	void (*fire)(struct vic_ctx *ctx, struct vic_vector *vec);
 	void (*trigger_changed)(struct vic_ctx *ctx, struct vic_vector *vec);
 	void (*mask)(struct vic_ctx *ctx, struct vic_vector *vec, bool masked);
+	int (*enable)(struct vic_ctx *ctx, unsigned int nvec);
+	void (*disable)(struct vic_ctx *ctx);
 	void (*release)(struct vic_ctx *ctx);
 };
 
@@ -89,11 +103,18 @@ struct vic_backend_ops {
  * @free: release @slot (whose IRQ is @virq). Process context, may sleep.
  * @fire: optional: raise the message of @slot (simulated stores only).
  *	Any context; must not sleep.
+ * @enable: optional: the device's MSI-X is being enabled with vectors
+ *	[0, @nvec) (the backend's enable operation). Process context, may
+ *	sleep; an error fails the SET_IRQS call.
+ * @disable: optional: the device's MSI-X was disabled, every slot freed.
+ *	Process context, may sleep.
  */
 struct vic_ims_provider_ops {
 	int (*alloc)(void *priv, u64 cookie, unsigned int *slot);
 	void (*free)(void *priv, unsigned int slot, int virq);
 	void (*fire)(void *priv, unsigned int slot);
+	int (*enable)(void *priv, unsigned int nvec);
+	void (*disable)(void *priv);
 };
 
 /**

@@ -134,8 +134,7 @@ void vic_ctx_release(struct vic_ctx *ctx)
 
 	vic_debugfs_remove(ctx);
 	mutex_lock(&ctx->lock);
-	vic_vector_drop_triggers(ctx, 0, ctx->nvec);
-	ctx->msix_enabled = false;
+	vic_msix_disable_locked(ctx);
 	mutex_unlock(&ctx->lock);
 	if (ctx->ops && ctx->ops->release)
 		ctx->ops->release(ctx);
@@ -346,8 +345,7 @@ void vic_reset(struct vic_ctx *ctx)
 	u32 i;
 
 	mutex_lock(&ctx->lock);
-	vic_vector_drop_triggers(ctx, 0, ctx->nvec);
-	ctx->msix_enabled = false;
+	vic_msix_disable_locked(ctx);
 	vic_msix_reset(ctx);
 	for (i = 0; i < ctx->nvec; i++)
 		ctx->vecs[i].cookie = VIC_COOKIE_DEFAULT;

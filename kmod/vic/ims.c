@@ -171,6 +171,21 @@ static void vic_ims_fire(struct vic_ctx *ctx, struct vic_vector *vec)
 	prov->ops->fire(prov->priv, iv->slot);
 }
 
+static int vic_ims_enable(struct vic_ctx *ctx, unsigned int nvec)
+{
+	struct vic_ims_provider *prov = vic_ims_prov(ctx);
+
+	return prov->ops->enable ? prov->ops->enable(prov->priv, nvec) : 0;
+}
+
+static void vic_ims_disable(struct vic_ctx *ctx)
+{
+	struct vic_ims_provider *prov = vic_ims_prov(ctx);
+
+	if (prov->ops->disable)
+		prov->ops->disable(prov->priv);
+}
+
 /* Every backing interrupt is gone: free the provider copy. */
 static void vic_ims_release(struct vic_ctx *ctx)
 {
@@ -185,6 +200,8 @@ static const struct vic_backend_ops vic_ims_ops = {
 	.fire = vic_ims_fire,
 	.trigger_changed = vic_ims_trigger_changed,
 	.mask = vic_ims_mask,
+	.enable = vic_ims_enable,
+	.disable = vic_ims_disable,
 	.release = vic_ims_release,
 };
 
@@ -195,6 +212,8 @@ static const struct vic_backend_ops vic_ims_ops_nofire = {
 	.free = vic_ims_free,
 	.trigger_changed = vic_ims_trigger_changed,
 	.mask = vic_ims_mask,
+	.enable = vic_ims_enable,
+	.disable = vic_ims_disable,
 	.release = vic_ims_release,
 };
 

@@ -135,6 +135,8 @@ void vic_release_pending(struct vic_vector *vec);
 int vic_vector_set_trigger(struct vic_vector *vec, int fd);
 void vic_vector_reap(struct vic_ctx *ctx, u32 start, u32 count);
 void vic_vector_drop_triggers(struct vic_ctx *ctx, u32 start, u32 count);
+int vic_msix_enable_locked(struct vic_ctx *ctx, u32 nvec);
+void vic_msix_disable_locked(struct vic_ctx *ctx);
 
 /* msix.c */
 void vic_vector_update_mask(struct vic_vector *vec, u32 set, u32 clear);

@@ -88,6 +88,33 @@ static int vic_set_irqs_loopback(struct vic_ctx *ctx, u32 flags, u32 start,
 	return 0;
 }
 
+/* Enable MSI-X for [0, nvec): the backend's enable, if it has one. */
+int vic_msix_enable_locked(struct vic_ctx *ctx, u32 nvec)
+{
+	int ret = 0;
+
+	lockdep_assert_held(&ctx->lock);
+	if (ctx->msix_enabled)
+		return 0;
+	if (ctx->ops && ctx->ops->enable)
+		ret = ctx->ops->enable(ctx, nvec);
+	if (!ret)
+		ctx->msix_enabled = true;
+	return ret;
+}
+
+/* Drop every trigger, free every backing, then the backend's disable. */
+void vic_msix_disable_locked(struct vic_ctx *ctx)
+{
+	lockdep_assert_held(&ctx->lock);
+	vic_vector_drop_triggers(ctx, 0, ctx->nvec);
+	if (!ctx->msix_enabled)
+		return;
+	ctx->msix_enabled = false;
+	if (ctx->ops && ctx->ops->disable)
+		ctx->ops->disable(ctx);
+}
+
 static int vic_do_set_irqs(struct vic_ctx *ctx, u32 flags, u32 start,
 			   u32 count, const void *data)
 {
@@ -99,19 +126,19 @@ static int vic_do_set_irqs(struct vic_ctx *ctx, u32 flags, u32 start,
 
 	mutex_lock(&ctx->lock);
 	if ((flags & VFIO_IRQ_SET_DATA_NONE) && !count) {
-		if (ctx->msix_enabled) {
-			vic_vector_drop_triggers(ctx, 0, ctx->nvec);
-			ctx->msix_enabled = false;
-		} else {
+		if (ctx->msix_enabled)
+			vic_msix_disable_locked(ctx);
+		else
 			ret = -EINVAL;
-		}
 	} else if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
 		bool was_enabled = ctx->msix_enabled;
 
-		ctx->msix_enabled = true;
-		ret = vic_set_trigger_block(ctx, start, count, data);
+		ret = vic_msix_enable_locked(ctx, start + count);
+		if (!ret)
+			ret = vic_set_trigger_block(ctx, start, count, data);
+		/* The block unwound itself: nothing is left to drop. */
 		if (ret && !was_enabled)
-			ctx->msix_enabled = false;
+			vic_msix_disable_locked(ctx);
 	} else {
 		ret = vic_set_irqs_loopback(ctx, flags, start, count, data);
 	}

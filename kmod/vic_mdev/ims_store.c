@@ -9,16 +9,20 @@
  * simulated hardware "sends the message" by handling that interrupt
  * through genirq in hard-IRQ context. Allocation creates the mapping (an
  * irq descriptor) and freeing disposes of it, so both cost what they cost
- * for a hardware-backed vector.
+ * for a hardware-backed vector. /sys/kernel/debug/vic_mdev/ims shows what
+ * the store holds, as the hardware would: each allocated slot's Linux
+ * IRQ, owner and cookie.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/irq.h>
 #include <linux/irqdomain.h>
 #include <linux/msi.h>
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "vic_mdev.h"
@@ -44,13 +48,15 @@ struct vic_mdev_ims_slot {
 
 /**
  * struct vic_mdev_ims_store - the simulated IMS of the parent
- * @lock: protects @used; a slot's contents belong to its owner while
- *	its bit is set
+ * @lock: protects @used and the publication of a slot (its virq set
+ *	once programmed, cleared before it is freed); a slot's other
+ *	contents belong to its owner while its bit is set
  * @nslots: number of slots
  * @used: allocated slots
  * @slots: the store
  * @fwnode: the irq domain's name
  * @domain: the irq domain, hwirq = slot
+ * @debugfs: the directory vic_mdev/ of debugfs
  */
 struct vic_mdev_ims_store {
 	struct mutex lock;	/* allocation of slots */
@@ -59,6 +65,7 @@ struct vic_mdev_ims_store {
 	struct vic_mdev_ims_slot *slots;
 	struct fwnode_handle *fwnode;
 	struct irq_domain *domain;
+	struct dentry *debugfs;
 };
 
 static struct vic_mdev_ims_store vic_mdev_ims;
@@ -115,7 +122,9 @@ static int vic_mdev_ims_alloc(void *priv, u64 cookie, unsigned int *slot)
 	s->owner = priv;
 	if (delay_us)
 		fsleep(delay_us);
+	mutex_lock(&st->lock);
 	WRITE_ONCE(s->virq, virq);
+	mutex_unlock(&st->lock);
 	*slot = i;
 	return virq;
 
@@ -139,12 +148,11 @@ static void vic_mdev_ims_free(void *priv, unsigned int slot, int virq)
 		return;
 
 	irq_dispose_mapping(virq);
+	mutex_lock(&st->lock);
 	WRITE_ONCE(s->virq, 0);
 	memset(&s->msg, 0, sizeof(s->msg));
 	s->cookie = 0;
 	s->owner = NULL;
-
-	mutex_lock(&st->lock);
 	__clear_bit(slot, st->used);
 	mutex_unlock(&st->lock);
 }
@@ -187,6 +195,27 @@ void vic_mdev_ims_provider_init(struct vic_mdev *vm)
 	vm->ims.priv = vm;
 }
 
+/* "slot virq dev cookie" of every programmed slot, dev the owner's vic id */
+static int vic_mdev_ims_show(struct seq_file *m, void *unused)
+{
+	struct vic_mdev_ims_store *st = m->private;
+	unsigned int i;
+
+	seq_puts(m, "slot virq dev cookie\n");
+	mutex_lock(&st->lock);
+	for_each_set_bit(i, st->used, st->nslots) {
+		struct vic_mdev_ims_slot *s = &st->slots[i];
+
+		if (!s->virq)	/* being programmed */
+			continue;
+		seq_printf(m, "%u %d %u 0x%llx\n", i, s->virq,
+			   vic_ctx_id(s->owner->ctx), s->cookie);
+	}
+	mutex_unlock(&st->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vic_mdev_ims);
+
 int vic_mdev_ims_store_init(unsigned int nslots)
 {
 	struct vic_mdev_ims_store *st = &vic_mdev_ims;
@@ -211,6 +240,9 @@ int vic_mdev_ims_store_init(unsigned int nslots)
 					      &vic_mdev_ims_domain_ops, st);
 	if (!st->domain)
 		goto err_fwnode;
+	/* Diagnostics only: the device works without them. */
+	st->debugfs = debugfs_create_dir(VIC_MDEV_NAME, NULL);
+	debugfs_create_file("ims", 0400, st->debugfs, st, &vic_mdev_ims_fops);
 	return 0;
 
 err_fwnode:
@@ -230,6 +262,7 @@ void vic_mdev_ims_store_exit(void)
 	struct vic_mdev_ims_store *st = &vic_mdev_ims;
 
 	WARN_ON(!bitmap_empty(st->used, st->nslots));
+	debugfs_remove(st->debugfs);
 	irq_domain_remove(st->domain);
 	irq_domain_free_fwnode(st->fwnode);
 	kfree(st->slots);

@@ -209,6 +209,9 @@ static long vt_ims_query(struct vt_file *vf, unsigned int cmd,
 		st.in_use = bitmap_weight(vf->ims->used, vf->ims->nslots);
 		st.allocs = vf->ims->allocs;
 		st.frees = vf->ims->frees;
+		st.enables = vf->ims->enables;
+		st.disables = vf->ims->disables;
+		st.last_nvec = vf->ims->last_nvec;
 		mutex_unlock(&vf->ims->lock);
 		return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 	}

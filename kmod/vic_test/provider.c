@@ -10,6 +10,7 @@
 #include <linux/bitmap.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 
 #include "vt.h"
@@ -60,10 +61,37 @@ static void vt_ims_fire(void *priv, unsigned int slot)
 	raw_spin_unlock_irqrestore(&ims->fire_lock, flags);
 }
 
+static bool vt_fail_enable;
+module_param_named(fail_enable, vt_fail_enable, bool, 0644);
+MODULE_PARM_DESC(fail_enable,
+		 "Fail the provider's MSI-X enable with -EIO (default off)");
+
+static int vt_ims_enable(void *priv, unsigned int nvec)
+{
+	struct vt_ims *ims = priv;
+
+	mutex_lock(&ims->lock);
+	ims->enables++;
+	ims->last_nvec = nvec;
+	mutex_unlock(&ims->lock);
+	return READ_ONCE(vt_fail_enable) ? -EIO : 0;
+}
+
+static void vt_ims_disable(void *priv)
+{
+	struct vt_ims *ims = priv;
+
+	mutex_lock(&ims->lock);
+	ims->disables++;
+	mutex_unlock(&ims->lock);
+}
+
 const struct vic_ims_provider_ops vt_ims_ops = {
 	.alloc = vt_ims_alloc,
 	.free = vt_ims_free,
 	.fire = vt_ims_fire,
+	.enable = vt_ims_enable,
+	.disable = vt_ims_disable,
 };
 
 struct vt_ims *vt_ims_create(unsigned int nslots)

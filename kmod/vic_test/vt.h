@@ -30,6 +30,9 @@ struct vt_ims {
 	u64 *cookies;
 	u64 allocs;
 	u64 frees;
+	u64 enables;
+	u64 disables;
+	u32 last_nvec;
 };
 
 extern const struct vic_ims_provider_ops vt_ims_ops;

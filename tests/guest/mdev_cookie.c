@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vic_mdev: IMS cookies through COOKIE_SEL/COOKIE. A cookie takes effect
- * at the vector's next interrupt allocation, which the debugfs cookie
- * column shows; emulated vectors have none.
+ * at the vector's next interrupt allocation: the slot of the message store
+ * is programmed with it (vic_mdev's debugfs "ims", what the hardware
+ * holds), and the core's debugfs cookie column shows it; emulated vectors
+ * have none.
  */
 #include "mdev_common.h"
 
@@ -20,6 +22,32 @@ static uint64_t cookie_reg(unsigned int v)
 	if (vicdev_get_cookie(&d, v, &c))
 		mt_bail("reading COOKIE");
 	return c;
+}
+
+#define IMS_FILE "/sys/kernel/debug/vic_mdev/ims"
+
+/*
+ * The cookie that the store's slot behind vector @v was programmed with,
+ * or -1 if no slot of the store has the vector's Linux IRQ.
+ */
+static int64_t slot_cookie(unsigned int v)
+{
+	int virq = mt_dbg_vec(dbg, v).virq, sv;
+	unsigned int slot, dev;
+	unsigned long long c;
+	int64_t cookie = -1;
+	char line[256];
+	FILE *f;
+
+	f = fopen(IMS_FILE, "r");
+	if (!f)
+		mt_bail("opening " IMS_FILE);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%u %d %u %llx", &slot, &sv, &dev, &c) == 4 &&
+		    sv == virq && (int)dev == dbg && virq > 0)
+			cookie = (int64_t)c;
+	fclose(f);
+	return cookie;
 }
 
 int main(void)
@@ -48,12 +76,16 @@ int main(void)
 	tap_is(v.cookie, 0x1234, "debugfs: vector 3 allocated with 0x1234");
 	tap_ok(v.virq > 0, "... and has a virq");
 	tap_is(mt_dbg_vec(dbg, 4).cookie, 0, "debugfs: vector 4 with 0");
+	tap_is(slot_cookie(3), 0x1234,
+	       "IMS store: vector 3's slot holds 0x1234");
+	tap_is(slot_cookie(4), 0, "IMS store: vector 4's slot holds 0");
 	tap_is(mt_dbg_vec(dbg, 1).cookie, -1, "debugfs: emulated vector: '-'");
 
 	vicdev_set_cookie(&d, 3, 0xabcd);
 	tap_is(cookie_reg(3), 0xabcd, "COOKIE 0xabcd while allocated");
 	tap_is(mt_dbg_vec(dbg, 3).cookie, 0x1234,
 	       "debugfs: the live interrupt keeps 0x1234");
+	tap_is(slot_cookie(3), 0x1234, "IMS store: the slot keeps 0x1234");
 	vicdev_doorbell(&d, 3);
 	tap_is(mt_take(fds[3]), 1, "vector 3 still delivers");
 
@@ -62,6 +94,7 @@ int main(void)
 	tap_is(vicdev_msix_set(&d, 3, 1, &fds[3]), 0, "set vector 3 again");
 	tap_is(mt_dbg_vec(dbg, 3).cookie, 0xabcd,
 	       "debugfs: reallocated with 0xabcd");
+	tap_is(slot_cookie(3), 0xabcd, "IMS store: its new slot holds 0xabcd");
 
 	vicdev_set_cookie(&d, 5, big);
 	tap_is(cookie_reg(5), big, "a full 64-bit cookie reads back");
@@ -70,6 +103,8 @@ int main(void)
 	tap_is(vicdev_msix_set(&d, 0, NVEC, fds), 0, "re-enable");
 	tap_is(mt_dbg_vec(dbg, 5).cookie, (int64_t)big,
 	       "debugfs: vector 5 allocated with the 64-bit cookie");
+	tap_ok(slot_cookie(5) == (int64_t)big,
+	       "IMS store: vector 5's slot holds the 64-bit cookie");
 	tap_is(mt_dbg_vec(dbg, 3).cookie, 0xabcd,
 	       "debugfs: vector 3 still 0xabcd");
 
@@ -88,6 +123,7 @@ int main(void)
 	tap_is(vicdev_msix_set(&d, 0, NVEC, fds), 0, "enable after RESET");
 	tap_is(mt_dbg_vec(dbg, 3).cookie, 0,
 	       "debugfs: vector 3 allocated with 0");
+	tap_is(slot_cookie(3), 0, "IMS store: vector 3's slot holds 0");
 
 	/* a new open starts from defaults too */
 	vicdev_set_cookie(&d, 6, 0x66);

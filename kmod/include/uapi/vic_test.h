@@ -67,11 +67,19 @@ struct vic_test_irq_cookie {
 	__u64 cookie;
 };
 
+/*
+ * The test IMS provider: slots in use, allocations and frees, and the
+ * MSI-X enables (attempts, with the nvec of the last) and disables it was
+ * told of. Writing 1 to vic_test's fail_enable parameter fails every
+ * enable with -EIO.
+ */
 struct vic_test_ims_stats {
 	__u32 in_use;
-	__u32 pad;
+	__u32 last_nvec;
 	__u64 allocs;
 	__u64 frees;
+	__u64 enables;
+	__u64 disables;
 };
 
 #define VIC_TEST_BENCH_FLOOR	0	/* eventfd_signal() on the eventfd */
