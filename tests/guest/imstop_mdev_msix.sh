@@ -1,0 +1,9 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# tests/guest/imstop_mdev.c on MSI-X-backed vectors: instances on the test
+# VM's rocker (tests/lib/msix.sh).
+# vic-test-timeout: 300
+set -uo pipefail
+# shellcheck source=tests/lib/msix.sh
+. "$VIC_ROOT/tests/lib/msix.sh"
+msix_run imstop_mdev
