@@ -156,6 +156,35 @@ static int pin_cpu(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
+/* The count of Linux IRQ @virq on CPU @cpu in /proc/interrupts, or -1. */
+static long long irq_cpu_count(int virq, int cpu)
+{
+	char line[4096], *p, *end;
+	long long c = -1;
+	FILE *f;
+	int i;
+
+	f = fopen("/proc/interrupts", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strtol(line, &p, 10) != virq || *p != ':')
+			continue;
+		p++;
+		for (i = 0; i <= cpu; i++) {
+			c = strtoll(p, &end, 10);
+			if (end == p) {
+				c = -1;
+				break;
+			}
+			p = end;
+		}
+		break;
+	}
+	fclose(f);
+	return c;
+}
+
 static int irq_affinity(int virq, const char *cpus)
 {
 	char path[64];
@@ -188,7 +217,7 @@ static void delivery(void)
 	char uuid[VICDEV_UUID_LEN];
 	int32_t fds[NVEC];
 	uint64_t got[NVEC] = { 0 };
-	long long irqs_before, irqs_after;
+	long long irqs_before, irqs_after, cpu1_before;
 	struct vic_dbg_vec v;
 	int i, k, id, exact = 0, balanced = 0;
 	bool pending = false;
@@ -240,6 +269,7 @@ static void delivery(void)
 	if (pin_cpu(0) || irq_affinity(v.virq, "1"))
 		mt_bail("CPU affinity");
 	irqs_before = mt_proc_irq_count(v.virq);
+	cpu1_before = irq_cpu_count(v.virq, 1);
 	for (k = 0; k < BURST; k++)
 		if (vicdev_doorbell(&d, 7))
 			mt_bail("doorbell");
@@ -247,6 +277,8 @@ static void delivery(void)
 	tap_is(mt_take(fds[7]), BURST, "burst of %d doorbells: %d signals",
 	       BURST, BURST);
 	irqs_after = mt_proc_irq_count(v.virq);
+	tap_is(irq_cpu_count(v.virq, 1) - cpu1_before, irqs_after - irqs_before,
+	       "burst: the parent's interrupts were all handled on CPU 1, its affinity");
 	v = mt_dbg_vec(id, 7);
 	tap_ok(v.raised == 8 + BURST && v.delivered == 8 + BURST &&
 		       mt_counts_balanced(&v),
