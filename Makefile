@@ -6,7 +6,8 @@
 #   make test       build, then run every test (host tests + one guest boot)
 #   make run        build, boot the test VM and run tools/demo.sh in it
 #   make vm         build, then an interactive shell in the test VM
-#   make check      checkpatch, sparse, clang-format and shellcheck
+#   make check      checkpatch, sparse, clang-format, shellcheck, and the
+#                   backend seam (vic_msix includes no header of kmod/vic)
 #   make format     apply clang-format to the userspace C sources
 #   make deps       install the Debian packages everything needs (root)
 #   make clean      remove build/
@@ -197,8 +198,18 @@ CHECKPATCH_FILES := checkpatch.pl spelling.txt const_structs.checkpatch
 KERNEL_C_FILES = $(shell find kmod $(FIXTURE_MOD_SRC) -name '*.[ch]' 2>/dev/null | sort)
 USER_C_FILES = $(shell find tests tools bpf -name '*.[ch]' 2>/dev/null | sort)
 
-.PHONY: check check-checkpatch check-sparse check-format format
-check: check-checkpatch check-sparse check-format check-shell
+.PHONY: check check-checkpatch check-sparse check-format format check-seam
+check: check-checkpatch check-sparse check-format check-shell check-seam
+
+# The MSI-X backend is built against the public API only: none of its
+# sources may include a header of the core's (kmod/vic/), which the
+# directory's -I makes reachable.
+check-seam:
+	@echo "  SEAM    kmod/vic_msix includes no header of kmod/vic"
+	$(Q)bad=$$(sed -nE 's/^#include [<"]([^>"]+)[>"].*/\1/p' kmod/vic_msix/*.[ch] | \
+		while read -r h; do [ ! -e "kmod/vic/$$h" ] || echo "$$h"; done); \
+	if [ -n "$$bad" ]; then \
+		echo "kmod/vic_msix includes core headers: $$bad" >&2; exit 1; fi
 
 $(CHECKPATCH):
 	@if [ ! -f "$(LINUX_SRC_TAR)" ]; then \

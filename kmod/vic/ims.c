@@ -20,7 +20,7 @@
 #include <vic.h>
 
 /* Kernel API compatibility only: no core-internal header here. */
-#include "compat.h"
+#include <vic_compat.h>
 
 /*
  * The performance gate's known regression (docs/performance.md):

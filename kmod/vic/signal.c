@@ -17,7 +17,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include "compat.h"
+#include <vic_compat.h>
 #include "internal.h"
 #include "vic_trace.h"
 

@@ -16,7 +16,7 @@
 
 #include <vic_msix.h>
 
-#include "compat.h"
+#include <vic_compat.h>
 #include "vic_mdev.h"
 
 /* Instances a parent offers; the IMS store is the real limit. */

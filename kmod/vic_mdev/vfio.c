@@ -8,7 +8,7 @@
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
-#include "compat.h"
+#include <vic_compat.h>
 #include "vic_mdev.h"
 
 static int vic_mdev_open_device(struct vfio_device *vdev)

@@ -19,7 +19,7 @@
 #include <vic.h>
 
 /* Kernel API compatibility only: no core-internal header here. */
-#include "compat.h"
+#include <vic_compat.h>
 #include "vic_msix_pool.h"
 
 /**

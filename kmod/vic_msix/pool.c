@@ -14,7 +14,7 @@
 #include <linux/export.h>
 #include <linux/slab.h>
 
-#include "compat.h"
+#include <vic_compat.h>
 #include "vic_msix_pool.h"
 
 /**

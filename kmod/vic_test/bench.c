@@ -17,7 +17,7 @@
 #include <linux/xarray.h>
 
 #include <uapi/vic_test.h>
-#include "compat.h"
+#include <vic_compat.h>
 #include "vt.h"
 
 #define VT_BENCH_MAX_COUNT	BIT_ULL(24)
