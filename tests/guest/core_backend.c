@@ -42,15 +42,7 @@ static struct vic_test_ims_stats stats(int fd)
 
 static int fail_enable(const char *val)
 {
-	FILE *f = fopen(FAIL_ENABLE, "w");
-	int ret;
-
-	if (!f)
-		return -errno;
-	ret = fputs(val, f) < 0 ? -EIO : 0;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	return ret;
+	return tap_write_file(FAIL_ENABLE, val);
 }
 
 /* @what: enables and disables since the context was created, and in use */

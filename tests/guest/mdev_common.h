@@ -164,14 +164,15 @@ static inline int mt_counts_balanced(const struct vic_dbg_vec *v)
 }
 
 /*
- * Sum of the per-CPU counts of Linux interrupt @virq in /proc/interrupts,
- * or -1 if it is not listed.
+ * The count of Linux interrupt @virq on CPU @cpu in /proc/interrupts, the
+ * sum over all CPUs if @cpu < 0, or -1 if it is not listed.
  */
-static inline long long mt_proc_irq_count(int virq)
+static inline long long mt_proc_irq_cpu_count(int virq, int cpu)
 {
 	char line[4096], *p, *end;
 	long long sum = -1;
 	FILE *f;
+	int i;
 
 	f = fopen("/proc/interrupts", "r");
 	if (!f)
@@ -180,18 +181,32 @@ static inline long long mt_proc_irq_count(int virq)
 		if (strtol(line, &p, 10) != virq || *p != ':')
 			continue;
 		sum = 0;
-		for (p++;;) {
+		for (p++, i = 0;; i++) {
 			long long c = strtoll(p, &end, 10);
 
-			if (end == p)
+			if (end == p) {
+				if (cpu >= 0)
+					sum = -1; /* no such CPU */
 				break;
-			sum += c;
+			}
 			p = end;
+			if (cpu < 0) {
+				sum += c;
+			} else if (i == cpu) {
+				sum = c;
+				break;
+			}
 		}
 		break;
 	}
 	fclose(f);
 	return sum;
+}
+
+/* Sum of the per-CPU counts of Linux interrupt @virq, or -1. */
+static inline long long mt_proc_irq_count(int virq)
+{
+	return mt_proc_irq_cpu_count(virq, -1);
 }
 
 /* Lines of /proc/interrupts that mention @what (e.g. the chip name). */

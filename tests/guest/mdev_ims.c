@@ -30,18 +30,10 @@ static int none_set(int dbg, const char *what)
 static int write_param(const char *name, const char *val)
 {
 	char path[256];
-	FILE *f;
-	int ret;
 
 	snprintf(path, sizeof(path), "/sys/module/vic_mdev/parameters/%s",
 		 name);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	ret = fputs(val, f) < 0 ? -EIO : 0;
-	if (fclose(f))
-		ret = -errno;
-	return ret;
+	return tap_write_file(path, val);
 }
 
 int main(void)

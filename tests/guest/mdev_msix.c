@@ -26,19 +26,6 @@
 
 static char parent[256];
 
-static int write_str(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int ret;
-
-	if (!f)
-		return -errno;
-	ret = fputs(val, f) < 0 ? -EIO : 0;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	return ret;
-}
-
 static int read_hex(const char *dir, const char *name)
 {
 	char path[512];
@@ -102,12 +89,12 @@ static int bind_parent(void)
 
 	snprintf(path, sizeof(path), VICDEV_PCI_DEVICES "/%s/driver_override",
 		 parent);
-	ret = write_str(path, "vic_mdev");
+	ret = tap_write_file(path, "vic_mdev");
 	if (ret)
 		return ret;
 	if (!strcmp(parent_driver(), "vic_mdev"))
 		return 0;
-	return write_str("/sys/bus/pci/drivers_probe", parent);
+	return tap_write_file("/sys/bus/pci/drivers_probe", parent);
 }
 
 static bool type_exists(void)
@@ -156,41 +143,12 @@ static int pin_cpu(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
-/* The count of Linux IRQ @virq on CPU @cpu in /proc/interrupts, or -1. */
-static long long irq_cpu_count(int virq, int cpu)
-{
-	char line[4096], *p, *end;
-	long long c = -1;
-	FILE *f;
-	int i;
-
-	f = fopen("/proc/interrupts", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (strtol(line, &p, 10) != virq || *p != ':')
-			continue;
-		p++;
-		for (i = 0; i <= cpu; i++) {
-			c = strtoll(p, &end, 10);
-			if (end == p) {
-				c = -1;
-				break;
-			}
-			p = end;
-		}
-		break;
-	}
-	fclose(f);
-	return c;
-}
-
 static int irq_affinity(int virq, const char *cpus)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", virq);
-	return write_str(path, cpus);
+	return tap_write_file(path, cpus);
 }
 
 static void check_vectors(int id, const char *what)
@@ -269,7 +227,7 @@ static void delivery(void)
 	if (pin_cpu(0) || irq_affinity(v.virq, "1"))
 		mt_bail("CPU affinity");
 	irqs_before = mt_proc_irq_count(v.virq);
-	cpu1_before = irq_cpu_count(v.virq, 1);
+	cpu1_before = mt_proc_irq_cpu_count(v.virq, 1);
 	for (k = 0; k < BURST; k++)
 		if (vicdev_doorbell(&d, 7))
 			mt_bail("doorbell");
@@ -277,7 +235,8 @@ static void delivery(void)
 	tap_is(mt_take(fds[7]), BURST, "burst of %d doorbells: %d signals",
 	       BURST, BURST);
 	irqs_after = mt_proc_irq_count(v.virq);
-	tap_is(irq_cpu_count(v.virq, 1) - cpu1_before, irqs_after - irqs_before,
+	tap_is(mt_proc_irq_cpu_count(v.virq, 1) - cpu1_before,
+	       irqs_after - irqs_before,
 	       "burst: the parent's interrupts were all handled on CPU 1, its affinity");
 	v = mt_dbg_vec(id, 7);
 	tap_ok(v.raised == 8 + BURST && v.delivered == 8 + BURST &&
@@ -370,7 +329,7 @@ static void *write_one(void *arg)
 {
 	struct writer *w = arg;
 
-	w->ret = write_str(w->path, w->val);
+	w->ret = tap_write_file(w->path, w->val);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -449,10 +408,10 @@ int main(void)
 	mt_load("nvec=8 nr_emulated=2");
 	parent_gone("unbind");
 	tap_is(strcmp(parent_driver(), ""), 0, "unbind: the rocker is free");
-	tap_is(write_str("/sys/bus/pci/drivers_probe", parent), 0,
+	tap_is(tap_write_file("/sys/bus/pci/drivers_probe", parent), 0,
 	       "drivers_probe: bound again");
 	parent_gone("remove");
-	tap_is(write_str("/sys/bus/pci/rescan", "1"), 0, "PCI rescan");
+	tap_is(tap_write_file("/sys/bus/pci/rescan", "1"), 0, "PCI rescan");
 	*parent = '\0';
 	tap_ok(!find_rocker() && !*parent_driver(),
 	       "rescan: the rocker is back, unbound");

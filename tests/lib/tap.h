@@ -66,6 +66,20 @@ static inline void tap_diag(const char *fmt, ...)
 	printf("\n");
 }
 
+/* Write @val to the file @path (sysfs, procfs): 0 or -errno. */
+static inline int tap_write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fputs(val, f) < 0 ? -EIO : 0;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
 static inline void tap_bail(const char *what)
 {
 	printf("Bail out! %s: %s\n", what, strerror(errno));
