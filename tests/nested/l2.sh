@@ -232,9 +232,11 @@ l2_stop() {
 	fi
 	[[ -n $L2_QEMU_PID ]] && wait "$L2_QEMU_PID" 2>/dev/null
 	L2_QEMU_PID=''
+	# A reader killed here ends with status 143: not an error (callers
+	# may run under set -e, as demo.sh does).
 	for p in "${L2_READERS[@]}"; do
 		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
+		wait "$p" 2>/dev/null || :
 	done
 	L2_READERS=()
 	[[ -n $L2_CTL ]] && exec {L2_CTL}>&-
