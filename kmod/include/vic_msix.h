@@ -35,10 +35,7 @@ struct vic_msix_pool *vic_msix_pool_create(struct pci_dev *pdev,
 					   void *priv);
 void vic_msix_pool_destroy(struct vic_msix_pool *pool);
 unsigned int vic_msix_pool_size(const struct vic_msix_pool *pool);
-unsigned int vic_msix_pool_in_use(struct vic_msix_pool *pool);
-bool vic_msix_pool_dynamic(const struct vic_msix_pool *pool);
 
 int vic_msix_attach(struct vic_ctx *ctx, struct vic_msix_pool *pool);
-int vic_msix_vector_index(const struct vic_vector *vec);
 
 #endif /* _VIC_MSIX_H */

@@ -233,21 +233,5 @@ int vic_msix_attach(struct vic_ctx *ctx, struct vic_msix_pool *pool)
 }
 EXPORT_SYMBOL_GPL(vic_msix_attach);
 
-/**
- * vic_msix_vector_index() - the parent's MSI-X index behind a vic vector
- * @vec: a vector of a context attached with vic_msix_attach()
- *
- * Context: process, with the vector's configuration stable (its trigger
- * not changing).
- * Return: the index, or -ENOENT while @vec has no backing.
- */
-int vic_msix_vector_index(const struct vic_vector *vec)
-{
-	const struct vic_msix_vec *mv = vic_vector_data(vec);
-
-	return mv ? mv->index : -ENOENT;
-}
-EXPORT_SYMBOL_GPL(vic_msix_vector_index);
-
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("vic_msix: MSI-X vectors of a parent PCI function as vic backends");

@@ -124,37 +124,6 @@ unsigned int vic_msix_pool_size(const struct vic_msix_pool *pool)
 }
 EXPORT_SYMBOL_GPL(vic_msix_pool_size);
 
-/**
- * vic_msix_pool_in_use() - the number of vectors backing a vic vector
- * @pool: the pool
- *
- * Context: process; takes the pool's mutex.
- * Return: the vectors taken and not given back.
- */
-unsigned int vic_msix_pool_in_use(struct vic_msix_pool *pool)
-{
-	unsigned int n;
-
-	mutex_lock(&pool->lock);
-	n = pool->in_use;
-	mutex_unlock(&pool->lock);
-	return n;
-}
-EXPORT_SYMBOL_GPL(vic_msix_pool_in_use);
-
-/**
- * vic_msix_pool_dynamic() - does the pool allocate vectors on demand?
- * @pool: the pool
- *
- * Context: any.
- * Return: true if vectors other than index 0 are allocated when taken.
- */
-bool vic_msix_pool_dynamic(const struct vic_msix_pool *pool)
-{
-	return pool->dynamic;
-}
-EXPORT_SYMBOL_GPL(vic_msix_pool_dynamic);
-
 /* Count an attached vic context; the backend's release drops it. */
 void vic_msix_pool_get(struct vic_msix_pool *pool)
 {

@@ -7,7 +7,6 @@
 
 #include <linux/mutex.h>
 #include <linux/pci.h>
-#include <linux/refcount.h>
 
 #include <vic_msix.h>
 
