@@ -50,6 +50,8 @@ struct vic_trigger {
  * Per-CPU counters of one vector: updated without atomics on the hot path.
  * @sent counts the raises that vic_send_signal()'s fast path delivered, each
  * a raise and a delivery: readers add it to both (see vic_stats_sum()).
+ * @released and @release_dropped count the pending bits that unmasking
+ * released, signalled or not (bus mastering off); neither is a raise.
  */
 struct vic_vec_stats {
 	u64 raised;
@@ -57,6 +59,8 @@ struct vic_vec_stats {
 	u64 pended;
 	u64 dropped;
 	u64 sent;
+	u64 released;
+	u64 release_dropped;
 };
 
 /**

@@ -105,9 +105,10 @@ EXPORT_SYMBOL_GPL(vic_deliver);
 
 /*
  * Signal the trigger of @vec for a pending bit that unmasking released.
- * The raise was counted as pended already; the release counts in none of
- * the four counters. With bus mastering off the released message is lost:
- * traced without a trigger, nothing signalled.
+ * The raise was counted as pended already; the release counts in neither
+ * of the four raise counters but as released. With bus mastering off the
+ * released message is lost: traced without a trigger, nothing signalled,
+ * counted as release_dropped.
  */
 void vic_release_pending(struct vic_vector *vec)
 {
@@ -119,8 +120,12 @@ void vic_release_pending(struct vic_vector *vec)
 		trig = NULL;
 	trace_vic_deliver(vec->ctx->id, vec->index, vic_trigger_addr(trig),
 			  VIC_RELEASED);
-	if (trig)
+	if (trig) {
+		this_cpu_inc(vec->stats->released);
 		vic_eventfd_signal(trig);
+	} else {
+		this_cpu_inc(vec->stats->release_dropped);
+	}
 	vic_read_unlock();
 }
 
