@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * imstop: per-vector counts and latencies of the vic core, from the vic
- * tracepoints and the eventfd signals they lead to.
+ * imstop: per-vector latencies of the vic core, from the vic tracepoints
+ * and the eventfd signals they lead to, and the slow path's counts
+ * (allocations, frees, cookie sets). The raise counts are not counted
+ * here: user space reads the core's own counters.
  *
  * Every tracepoint handler exists twice, as tp_btf (needs the module's BTF)
  * and raw_tp; the eventfd handler as fentry and kprobe. User space loads one
@@ -10,18 +12,16 @@
  *
  * Correlation: a raise, its delivery and the eventfd signal run
  * synchronously on one CPU (the IRQ of a backed vector is dispatched by
- * genirq on the raising CPU). Each CPU keeps a small stack of in-flight
- * raises: vic_raise pushes (dev, vector, time), vic_deliver finds its raise
- * and, when it signals, records the trigger, and the eventfd probe matches
- * its eventfd_ctx against that trigger. A stack, because an interrupt can
- * run a whole raise -> signal sequence of its own between a raise and its
- * signal in the interrupted context. Signals on eventfds no vic_deliver
- * announced are not counted.
+ * genirq on the raising CPU). Each CPU keeps a small stack of the timed
+ * raises in flight: vic_raise pushes (dev, vector, time), vic_deliver
+ * finds its raise and, when it signals, records the trigger, and the
+ * eventfd probe matches its eventfd_ctx against that trigger. A stack,
+ * because an interrupt can run a whole raise -> signal sequence of its own
+ * between a raise and its signal in the interrupted context.
  *
- * Hot path cost: one hash lookup per raise (its slot, carried along the
- * stack to the delivery and the signal), per-CPU array lookups for the
- * counters, and the clock read only for the raises the latency budget
- * lets through.
+ * Hot path cost of a raise that is not timed: one per-CPU array lookup in
+ * each of the three programs. A timed raise adds the slot's hash lookup,
+ * two clock reads and the histogram update.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -215,6 +215,7 @@ static __always_inline void inflight_push(struct ims_cpu *f,
 
 	if (d >= IMS_INFLIGHT_MAX) {
 		diag_inc(f, IMS_DIAG_OVERFLOW);
+		f->diag[IMS_DIAG_STALE] += IMS_INFLIGHT_MAX;
 		d = 0;
 	}
 	/* A no-op the verifier needs: d stays bounded in every copy. */
@@ -268,94 +269,69 @@ static __always_inline bool key_eq(const struct ims_key *a,
 	return a->dev == b->dev && a->vector == b->vector && a->gen == b->gen;
 }
 
-static __always_inline int on_raise(__u32 dev, __u32 vector, __u32 emulated)
+/*
+ * A raise: only the raises the latency budget lets through are followed,
+ * with their slot, along the stack to their delivery and signal. The
+ * counts are the core's (see imstop.h).
+ */
+static __always_inline int on_raise(__u32 dev, __u32 vector)
 {
-	__u64 flag = emulated ? IMS_VEC_EMULATED : IMS_VEC_BACKED;
-	struct ims_counts *c;
 	struct ims_cpu *f;
 	struct ims_key key;
 	__s64 slot;
-	__u64 ts = 0;
+	__u64 ts;
 
 	if (skip_dev(dev))
 		return 0;
+	f = cpu_get();
+	if (!f || !lat_budget(f))
+		return 0;
 	make_key(&key, dev, vector);
 	slot = slot_get(&key);
-	c = counts_get(slot);
-	if (!c)
+	if (slot < 0)
 		return 0;
-	__sync_fetch_and_add(&c->raised, 1);
-	if (!(c->flags & flag))
-		__sync_fetch_and_or(&c->flags, flag);
-	f = cpu_get();
-	if (!f)
-		return 0;
-	if (lat_budget(f))
-		ts = bpf_ktime_get_ns();
+	ts = bpf_ktime_get_ns();
 	inflight_push(f, &key, (__u32)slot, IMS_RAISED, ts, 0);
 	return 0;
 }
 
+/*
+ * A delivery: finds its timed raise on this CPU's stack, if any, and
+ * waits for the signal when it signals. Entries above the match were
+ * raised and never delivered here (a handler that did not run on this
+ * CPU, a task that migrated): stale, dropped and counted.
+ */
 static __always_inline int on_deliver(__u32 dev, __u32 vector, __u64 trigger,
 				      __u32 status)
 {
-	struct ims_counts *c;
 	struct ims_cpu *f;
 	struct ims_key key;
-	__s64 slot = -1;
-	__u64 ts = 0;
 	int i;
 
-	if (skip_dev(dev))
+	if (skip_dev(dev) || status == IMS_RELEASED)
 		return 0;
 	f = cpu_get();
-	if (!f)
+	if (!f || !f->depth)
 		return 0;
 	make_key(&key, dev, vector);
-	if (status != IMS_RELEASED) {
-		/* Find this delivery's raise; what is above it is stale. */
-		for (i = IMS_INFLIGHT_MAX - 1; i >= 0; i--) {
-			if (i >= f->depth || f->e[i].state != IMS_RAISED ||
-			    !key_eq(&f->e[i].key, &key))
-				continue;
-			ts = f->e[i].ts;
-			slot = f->e[i].slot;
-			f->depth = i;
-			break;
+	for (i = IMS_INFLIGHT_MAX - 1; i >= 0; i--) {
+		if (i >= f->depth || f->e[i].state != IMS_RAISED ||
+		    !key_eq(&f->e[i].key, &key))
+			continue;
+		f->diag[IMS_DIAG_STALE] += f->depth - i - 1;
+		f->depth = i;
+		if (status == IMS_DELIVERED) {
+			f->e[i].state = IMS_SIGNALLING;
+			f->e[i].trigger = trigger;
+			f->depth = i + 1;
 		}
-		if (slot < 0)
-			diag_inc(f, IMS_DIAG_UNMATCHED);
-	}
-	if (slot < 0)
-		slot = slot_get(&key);
-	c = counts_get(slot);
-	if (!c)
-		return 0;
-	switch (status) {
-	case IMS_DELIVERED:
-		__sync_fetch_and_add(&c->delivered, 1);
-		break;
-	case IMS_PENDED:
-		__sync_fetch_and_add(&c->pended, 1);
-		break;
-	case IMS_DROPPED:
-		__sync_fetch_and_add(&c->dropped, 1);
-		break;
-	case IMS_RELEASED:
-		__sync_fetch_and_add(&c->released, 1);
 		break;
 	}
-	/* A released pending bit signals too, without a raise of its own;
-	 * not without a trigger. */
-	if (status == IMS_DELIVERED || (status == IMS_RELEASED && trigger))
-		inflight_push(f, &key, (__u32)slot, IMS_SIGNALLING, ts,
-			      trigger);
 	return 0;
 }
 
 static __always_inline int on_signal(__u64 ctx)
 {
-	struct ims_counts *c;
 	struct ims_cpu *f;
 	__u32 slot;
 	__u64 ts;
@@ -371,15 +347,11 @@ static __always_inline int on_signal(__u64 ctx)
 		if (i >= f->depth || f->e[i].state != IMS_SIGNALLING ||
 		    f->e[i].trigger != ctx)
 			continue;
+		f->diag[IMS_DIAG_STALE] += f->depth - i - 1;
 		f->depth = i;
 		ts = f->e[i].ts;
 		slot = f->e[i].slot;
-		c = counts_get(slot);
-		if (!c)
-			return 0;
-		__sync_fetch_and_add(&c->signals, 1);
-		if (ts)
-			lat_add(slot, IMS_LAT_SIGNAL, bpf_ktime_get_ns() - ts);
+		lat_add(slot, IMS_LAT_SIGNAL, bpf_ktime_get_ns() - ts);
 		return 0;
 	}
 	return 0;
@@ -485,8 +457,7 @@ static __always_inline int on_ctx_release(__u32 dev)
 
 VIC_EVENT(vic_ctx_init, on_ctx_init(dev, nvec), u32 dev, u32 nvec)
 VIC_EVENT(vic_ctx_release, on_ctx_release(dev), u32 dev)
-VIC_EVENT(vic_raise, on_raise(dev, vector, emulated), u32 dev, u32 vector,
-	  u32 emulated)
+VIC_EVENT(vic_raise, on_raise(dev, vector), u32 dev, u32 vector, u32 emulated)
 VIC_EVENT(vic_deliver, on_deliver(dev, vector, trigger, status), u32 dev,
 	  u32 vector, u64 trigger, u32 status)
 VIC_EVENT(vic_irq_alloc_start, on_start(dev, vector, IMS_LAT_ALLOC), u32 dev,

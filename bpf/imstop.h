@@ -52,31 +52,30 @@ struct ims_key {
 	__u32 gen;
 };
 
-/* ims_counts.flags: the kinds of raises seen on the vector. */
-#define IMS_VEC_EMULATED (1U << 0)
-#define IMS_VEC_BACKED (1U << 1)
-
 /*
- * Each vector instance seen gets a slot (the slots hash map: key -> slot),
- * taken from a stack of free slots that user space fills and refills. The
- * hot path then finds its counters in a per-CPU array by slot, and its
- * signal latency histogram in another per-CPU array, for the slots below
- * that array's size. Allocation and cookie-set latencies (slow path) live
- * in a plain array by slot.
+ * Each vector instance a timed raise or a slow-path event was seen for
+ * gets a slot (the slots hash map: key -> slot), taken from a stack of
+ * free slots that user space fills and refills. Its signal latency
+ * histogram lives in a per-CPU array by slot, for the slots below that
+ * array's size; its slow-path counts in a per-CPU array by slot, and its
+ * allocation and cookie-set latencies in a plain array by slot.
+ *
+ * The raise counts (raised to signals) are not counted here: user space
+ * reads them from the core's own per-CPU counters (<dev>/stats in
+ * debugfs), so a raise that is not timed runs no map lookup but its CPU's.
  */
 struct ims_counts {
-	__u64 raised; /* vic_raise */
-	__u64 delivered; /* vic_deliver status 0 */
-	__u64 pended; /* vic_deliver status 1 */
-	__u64 dropped; /* vic_deliver status 2 */
-	__u64 released; /* vic_deliver status 3: pending bit released */
-	__u64 signals; /* eventfd signals correlated with a vic_deliver */
+	__u64 raised; /* the core: raised */
+	__u64 delivered; /* the core: delivered */
+	__u64 pended; /* the core: pended */
+	__u64 dropped; /* the core: dropped */
+	__u64 released; /* the core: released (signalled) */
+	__u64 signals; /* delivered + released: eventfd signals */
 	__u64 allocs; /* vic_irq_alloc_end with ret 0 */
 	__u64 alloc_fails; /* vic_irq_alloc_end with ret < 0 */
 	__u64 frees; /* vic_irq_free */
 	__u64 cookie_sets; /* vic_cookie_set_end with ret 0 */
 	__u64 cookie_fails; /* vic_cookie_set_end with ret < 0 */
-	__u64 flags; /* IMS_VEC_* */
 };
 
 struct ims_slow_lats {
@@ -97,7 +96,7 @@ struct ims_dev {
 /* Diagnostics of the BPF side, counted per CPU in struct ims_cpu. */
 enum ims_diag {
 	IMS_DIAG_EVENTFD_CALLS, /* eventfd signals seen, ours or not */
-	IMS_DIAG_UNMATCHED, /* vic_deliver without its vic_raise seen */
+	IMS_DIAG_STALE, /* a timed raise whose delivery never came */
 	IMS_DIAG_OVERFLOW, /* per-CPU in-flight stack overflowed */
 	IMS_DIAG_MAP_FULL, /* a vector found no free slot */
 	IMS_DIAG_NO_HIST, /* a latency for a slot without a histogram */

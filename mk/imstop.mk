@@ -62,7 +62,8 @@ $(IMSTOP_OBJS) $(IMSTOP_LOAD_OBJS): USER_CFLAGS += -I$(IMSTOP_BPF_DIR) -Ibpf \
 $(IMSTOP_OBJS): $(IMSTOP_SKEL)
 $(BUILD)/tools/imstop/prom.o: USER_CFLAGS += $(MHD_CFLAGS)
 
-$(IMSTOP): $(IMSTOP_OBJS) $(BUILD)/tools/lib/vic_debugfs.o
+$(IMSTOP): $(IMSTOP_OBJS) $(BUILD)/tools/lib/vic_debugfs.o \
+		$(BUILD)/tools/lib/vic_stats_file.o
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(MHD_LIBS) -lm $(USER_LDLIBS)
 
@@ -78,11 +79,12 @@ $(IMSTOP_LOAD): $(IMSTOP_LOAD_OBJS) $(LIB_OBJS)
 IMSTOP_COLLECT_TEST := $(BUILD)/tests/host/imstop_collect
 IMSTOP_COLLECT_SRCS := tests/host/imstop_collect.c \
 	$(addprefix tools/imstop/,collect.c hist.c output.c util.c) \
-	tools/lib/vic_debugfs.c
+	tools/lib/vic_debugfs.c tools/lib/vic_stats_file.c
 userspace: $(IMSTOP_COLLECT_TEST)
 
 $(IMSTOP_COLLECT_TEST): $(IMSTOP_COLLECT_SRCS) $(wildcard tools/imstop/*.h) \
-		bpf/imstop.h tools/lib/vic_debugfs.h
+		bpf/imstop.h tools/lib/vic_debugfs.h tools/lib/vic_stats_file.h \
+		kmod/include/uapi/vic_stats.h
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(USER_CFLAGS) -Ibpf -Itools/imstop -o $@ \

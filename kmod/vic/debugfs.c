@@ -11,6 +11,7 @@
 #include <linux/minmax.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include <uapi/vic_stats.h>
@@ -91,6 +92,8 @@ static void vic_stats_header_fill(struct vic_ctx *ctx,
 		.nvec = ctx->nvec,
 		.dev = ctx->id,
 	};
+	if (ctx->ops)
+		strscpy(h->backend, ctx->ops->name, sizeof(h->backend));
 }
 
 static void vic_stats_record_fill(struct vic_vector *vec,

@@ -55,6 +55,8 @@ static void test_header(void)
 	       "rec_size is the record's size");
 	tap_is(h.nvec, NVEC, "nvec");
 	tap_is(h.dev, dev_id, "dev is the directory's id");
+	tap_ok(!strcmp(h.backend, "ims"), "backend is \"ims\" (\"%.16s\")",
+	       h.backend);
 	if (fstat(fd, &st))
 		st.st_size = -1;
 	tap_ok(st.st_size == (off_t)(sizeof(h) + NVEC * h.rec_size),
@@ -110,15 +112,14 @@ static void test_counts(void)
 	tap_is(efd_take(efd[0]), 1000, "vector 0: 1000 signals on its eventfd");
 	tap_ok(r0.raised == 1000 && r0.delivered == 1000,
 	       "... raised 1000, delivered 1000 (%llu, %llu)",
-	       (unsigned long long)r0.raised,
-	       (unsigned long long)r0.delivered);
+	       (unsigned long long)r0.raised, (unsigned long long)r0.delivered);
 	tap_is(efd_take(efd[1]), 7, "vector 1: 7 signals");
-	tap_ok(r1.raised == 7 && r1.delivered == 7, "... raised 7, delivered 7");
+	tap_ok(r1.raised == 7 && r1.delivered == 7,
+	       "... raised 7, delivered 7");
 	tap_is(efd_take(efd[4]), 50, "backed vector 4: 50 signals");
 	tap_ok(r4.raised == 50 && r4.delivered == 50,
 	       "... raised 50, delivered 50 (%llu, %llu)",
-	       (unsigned long long)r4.raised,
-	       (unsigned long long)r4.delivered);
+	       (unsigned long long)r4.raised, (unsigned long long)r4.delivered);
 	tap_ok(!vic_dbg_read_vector(dev_id, 0, &d) && d.raised == r0.raised &&
 		       d.delivered == r0.delivered && d.pended == r0.pended &&
 		       d.dropped == r0.dropped,
@@ -181,7 +182,8 @@ static void test_offsets(void)
 
 	if (!whole || !part)
 		tap_bail("malloc");
-	tap_is(pread(sf.fd, whole, size, 0), size, "one read of the whole file");
+	tap_is(pread(sf.fd, whole, size, 0), size,
+	       "one read of the whole file");
 	for (step = 1; step <= 64; step = step * 3 + 1) {
 		for (off = 0; off < size; off += step) {
 			size_t n = size - off < step ? size - off : step;

@@ -76,24 +76,26 @@ tap_ok "[ -e /sys/kernel/btf/vic ]" "the built vic.ko has BTF"
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 run "${nobody[@]}" "$imstop" 1 1
 tap_is "$rc" 1 "not root: exit 1"
-says "Operation not permitted.*need CAP_BPF and CAP_PERFMON, or root" \
+says "Permission denied.*need CAP_DAC_READ_SEARCH .*CAP_BPF and CAP_PERFMON.*, or root" \
 	"... and says which capabilities it needs"
-run "${nobody[@]}" "$imstop" --eventfd-probe=kprobe 1 1
-tap_is "$rc" 1 "not root, --eventfd-probe=kprobe: exit 1"
+run "${nobody[@]}" --inh-caps=+dac_read_search --ambient-caps=+dac_read_search \
+	"$imstop" --eventfd-probe=kprobe 1 1
+tap_is "$rc" 1 "not root, CAP_DAC_READ_SEARCH only, --eventfd-probe=kprobe: exit 1"
 says "cannot load the BPF programs .*need CAP_BPF and CAP_PERFMON, or root" \
 	"... and says so when loading the programs"
 run setpriv --inh-caps=-all --bounding-set=-all "$imstop" 1 1
 tap_is "$rc" 1 "root without capabilities: exit 1"
 says "need CAP_BPF and CAP_PERFMON, or root" "... and says which it needs"
-run "${nobody[@]}" --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon \
+caps=+bpf,+perfmon,+dac_read_search
+run "${nobody[@]}" --inh-caps=$caps --ambient-caps=$caps \
 	"$imstop" -o json 0.2 1
-tap_is "$rc" 0 "not root, with CAP_BPF and CAP_PERFMON: imstop runs" ||
+tap_is "$rc" 0 "not root, with CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH: imstop runs" ||
 	sed 's/^/# stderr: /' "$tmp/err"
 tap_ok "grep -q '\"tracepoints\":\"raw_tp\".*\"eventfd\":\"fentry\"' '$tmp/out'" \
 	"... on raw_tp (tp_btf needs CAP_SYS_ADMIN to find vic's BTF) and fentry"
-tap_ok "grep -q '\"debugfs\":false' '$tmp/out'" \
-	"... without debugfs (root's only)"
-run "${nobody[@]}" --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon \
+tap_ok "grep -q '\"debugfs\":true' '$tmp/out'" \
+	"... with the core's counters from debugfs"
+run "${nobody[@]}" --inh-caps=$caps --ambient-caps=$caps \
 	"$imstop" --tracepoints=tp_btf -o json 0.2 1
 tap_is "$rc" 1 "... --tracepoints=tp_btf: exit 1"
 says "tp_btf needs CAP_SYS_ADMIN too .*--tracepoints=raw_tp" \

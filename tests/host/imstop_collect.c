@@ -53,6 +53,7 @@ static struct fake {
 	int nfree;
 	int restart_at; /* > 0: iteration starts over once, at that position */
 	bool restarted;
+	int w; /* the window the counts are of (0: before the first) */
 } * fk;
 
 /* Key index of @k, or -1. */
@@ -195,32 +196,60 @@ static __u64 f_missed(void *ctx)
 	return 7;
 }
 
-/* debugfs: device 0 (named, emulated vectors) and IDLE_DEV, not in the map. */
+static __u64 sig_total(int i, int w);
+static __u64 raised_total(int i, int w);
+static __u64 pended_total(int i, int w);
+static __u64 released_total(int i, int w);
+
+/* What the core had counted before imstop started. */
+static __u64 core_offset(int i)
+{
+	return 1000 + (__u64)i * 3;
+}
+
+/*
+ * debugfs: the NDEV devices that are not released, with the core's
+ * counters of window fk->w (device 0's vectors emulated), and IDLE_DEV,
+ * whose vectors never count. Device ids in a directory's order: reversed.
+ */
 static int f_read_devs(void *ctx, struct collect *c)
 {
 	struct collect_dev *d;
-	int j;
+	int n = 0, dev, j;
 
 	(void)ctx;
-	d = collect_dev_at(c, 0);
-	d->id = 0;
-	snprintf(d->name, sizeof(d->name), "dev0");
-	d->nvec = NVEC_DEV;
-	for (j = 0; j < NVEC_DEV; j++) {
-		memset(&d->vecs[j], 0, sizeof(d->vecs[j]));
-		d->vecs[j].vector = j;
-		snprintf(d->vecs[j].type, sizeof(d->vecs[j].type), "emul");
-	}
-	d = collect_dev_at(c, 1);
+	d = collect_dev_at(c, n++, IDLE_NVEC);
 	d->id = IDLE_DEV;
-	snprintf(d->name, sizeof(d->name), "idle-dev");
 	d->nvec = IDLE_NVEC;
-	for (j = 0; j < IDLE_NVEC; j++) {
-		memset(&d->vecs[j], 0, sizeof(d->vecs[j]));
-		d->vecs[j].vector = j;
-		snprintf(d->vecs[j].type, sizeof(d->vecs[j].type), "ims");
+	snprintf(d->name, sizeof(d->name), "idle-dev");
+	snprintf(d->backend, sizeof(d->backend), "ims");
+	for (j = 0; j < IDLE_NVEC; j++)
+		d->recs[j] = (struct vic_stats_vector){ .vector = j };
+	for (dev = NDEV - 1; dev >= 0; dev--) {
+		if (fk->devs[dev].released)
+			continue;
+		d = collect_dev_at(c, n++, NVEC_DEV);
+		d->id = dev;
+		d->nvec = NVEC_DEV;
+		snprintf(d->name, sizeof(d->name), "dev%d", dev);
+		snprintf(d->backend, sizeof(d->backend), "ims");
+		for (j = 0; j < NVEC_DEV; j++) {
+			int i = dev * NVEC_DEV + j, w = fk->w;
+			__u64 off = core_offset(i);
+
+			d->recs[j] = (struct vic_stats_vector){
+				.vector = j,
+				.flags = dev ? 0 : VIC_STATS_EMULATED,
+				.raised = off + raised_total(i, w),
+				.delivered = off + sig_total(i, w) -
+					     released_total(i, w),
+				.pended = off + pended_total(i, w),
+				.dropped = off,
+				.released = off + released_total(i, w),
+			};
+		}
 	}
-	return 2;
+	return n;
 }
 
 static const struct collect_src fake_src = {
@@ -236,43 +265,45 @@ static const struct collect_src fake_src = {
 /* --- The synthetic vectors ----------------------------------------------- */
 
 /*
- * Signals of key @i up to window @w (from 1): all distinct in window 1,
- * then i % 5 more in each window.
+ * Signals of key @i up to window @w (from 1; 0 before the first): all
+ * distinct in window 1, then i % 5 more in each window.
  */
 static __u64 sig_total(int i, int w)
 {
+	if (!w)
+		return 0;
 	return (__u64)(i * 7919 % NKEYS) + 1 + (__u64)(i % 5) * (__u64)(w - 1);
 }
 
 static __u64 raised_total(int i, int w)
 {
-	return sig_total(i, w) + (__u64)(i % 3);
+	return w ? sig_total(i, w) + (__u64)(i % 3) : 0;
 }
 
-static __u64 pended_total(int i)
+static __u64 pended_total(int i, int w)
 {
-	return (__u64)(i % 7);
+	return w ? (__u64)(i % 7) : 0;
 }
 
-/* Set the maps to the totals of window @w. */
+static __u64 released_total(int i, int w)
+{
+	return w ? (__u64)(i % 2) : 0;
+}
+
+/* Set the counts of window @w: the core's (debugfs) and the maps'. */
 static void fill(int w)
 {
 	int i;
 
+	fk->w = w;
 	for (i = 0; i < NKEYS; i++) {
 		__u32 s = fk->slot_of[i];
-		__u64 sig = sig_total(i, w), rai = raised_total(i, w);
+		__u64 sig = sig_total(i, w);
 		struct ims_counts *c = fk->counts[s];
 
 		memset(fk->counts[s], 0, sizeof(fk->counts[s]));
-		c[0].signals = sig / 2;
-		c[1].signals = sig - sig / 2;
-		c[0].raised = rai / 2;
-		c[1].raised = rai - rai / 2;
-		c[0].delivered = c[0].signals;
-		c[1].delivered = c[1].signals;
-		c[1].pended = pended_total(i);
-		c[i % NCPUS].flags = IMS_VEC_BACKED;
+		c[0].allocs = (__u64)w;
+		c[1].frees = (__u64)w * 2;
 		if (s < MAX_HISTS) {
 			/* Latencies: one timed signal in ten, at 1 us. */
 			struct ims_lat *l = &fk->sig[s][1];
@@ -351,9 +382,11 @@ static int display_cmp(const struct vrow *a, const struct vrow *b)
 }
 
 /*
- * The rows of window @w: every live key exactly once with its counts (of
- * the window: totals minus those of window @w - 1), gone when its device
- * is @gone_dev, plus the idle rows; sorted for display.
+ * The rows of window @w: every live key exactly once with its counts of
+ * the window (the core's, less what it had at the start, less those of
+ * window @w - 1; the slots' slow-path counts), gone when its device is
+ * @gone_dev (the core's counts frozen at the last read), plus the rows of
+ * the device without slots; sorted for display.
  */
 static void check_rows(const char *what, const struct collect *c,
 		       const struct report *r, int w, int nlive, int gone_dev)
@@ -365,16 +398,18 @@ static void check_rows(const char *what, const struct collect *c,
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < r->nrows; i++) {
 		const struct vrow *v = r->rows[i];
+		const struct ims_counts *wc = &v->win->c;
+		char name[16];
+		bool g;
 		int k;
-		__u64 sig, rai;
 
 		if (i && display_cmp(r->rows[i - 1], v) >= 0)
 			order++;
 		if (v->key.dev == IDLE_DEV) {
 			idle++;
-			bad_idle += !v->idle || v->win->c.signals ||
+			bad_idle += v->has_slot || wc->signals || wc->raised ||
 				    strcmp(v->name, "idle-dev") ||
-				    strcmp(v->type, "ims");
+				    strcmp(v->type, "ims") || v->gone;
 			continue;
 		}
 		k = key_index(&v->key);
@@ -391,34 +426,38 @@ static void check_rows(const char *what, const struct collect *c,
 			dup++;
 			continue;
 		}
-		sig = sig_total(k, w) - (w > 1 ? sig_total(k, w - 1) : 0);
-		rai = raised_total(k, w) - (w > 1 ? raised_total(k, w - 1) : 0);
-		if (v->key.gen != fk->keys[k].gen ||
-		    v->slot != fk->slot_of[k] || v->win->c.signals != sig ||
-		    v->win->c.raised != rai || v->win->c.delivered != sig ||
-		    v->win->c.pended != (w == 1 ? pended_total(k) : 0) ||
-		    v->track->total.c.signals != sig_total(k, w) ||
-		    v->gone != ((int)v->key.dev == gone_dev)) {
+		g = (int)v->key.dev == gone_dev;
+#define WIN(f) (g ? 0 : f(k, w) - f(k, w - 1))
+		if (v->key.gen != fk->keys[k].gen || !v->has_slot ||
+		    v->slot != fk->slot_of[k] ||
+		    wc->signals != WIN(sig_total) ||
+		    wc->raised != WIN(raised_total) ||
+		    wc->delivered != WIN(sig_total) - WIN(released_total) ||
+		    wc->released != WIN(released_total) ||
+		    wc->pended != WIN(pended_total) || wc->dropped ||
+		    wc->allocs != 1 || wc->frees != 2 ||
+		    v->track->total.c.signals != sig_total(k, g ? w - 1 : w) ||
+		    v->gone != g) {
 			if (wrong < 3)
 				printf("# %s: dev %u vector %u gen %u: signals %llu, expected %llu\n",
 				       what, v->key.dev, v->key.vector,
 				       v->key.gen,
-				       (unsigned long long)v->win->c.signals,
-				       (unsigned long long)sig);
+				       (unsigned long long)wc->signals,
+				       (unsigned long long)WIN(sig_total));
 			wrong++;
 		}
+#undef WIN
 		if (v->slot < MAX_HISTS)
 			lat_ok &= v->lat[IMS_LAT_SIGNAL].count ==
 					  sig_total(k, w) / 10 -
-						  (w > 1 ? sig_total(k, w - 1) /
-								   10 :
-							   0) &&
+						  sig_total(k, w - 1) / 10 &&
 				  (!v->lat[IMS_LAT_SIGNAL].count ||
 				   v->lat[IMS_LAT_SIGNAL].p50_ns >= 900);
 		else
 			lat_ok &= !v->lat[IMS_LAT_SIGNAL].count;
-		named += v->key.dev == 0 && !strcmp(v->name, "dev0") &&
-			 !strcmp(v->type, "emul");
+		snprintf(name, sizeof(name), "dev%u", v->key.dev);
+		named += !strcmp(v->name, name) &&
+			 !strcmp(v->type, v->key.dev ? "ims" : "emul");
 		gone += v->gone;
 	}
 	for (i = 0; i < NKEYS; i++)
@@ -427,8 +466,8 @@ static void check_rows(const char *what, const struct collect *c,
 		tab_order += key_cmp(&c->tab[i - 1]->key, &c->tab[i]->key) >= 0;
 
 	tap_ok(r->nrows == nlive + IDLE_NVEC,
-	       "%s: %d rows (%d vectors, %d idle)", what, r->nrows, nlive,
-	       IDLE_NVEC);
+	       "%s: %d rows (%d vectors with slots, %d without)", what,
+	       r->nrows, nlive, IDLE_NVEC);
 	tap_ok(!missing && !dup, "%s: every vector once (%d missing, %d twice)",
 	       what, missing, dup);
 	tap_ok(!wrong,
@@ -438,13 +477,14 @@ static void check_rows(const char *what, const struct collect *c,
 	       what);
 	tap_ok(!order, "%s: rows in display order (%d out of order)", what,
 	       order);
-	tap_ok(c->ntab == nlive && !tab_order,
+	tap_ok(c->ntab == nlive + IDLE_NVEC && !tab_order,
 	       "%s: the table holds %d rows sorted by key (%d, %d out of order)",
-	       what, nlive, c->ntab, tab_order);
-	tap_ok(named == NVEC_DEV, "%s: device 0's rows have its debugfs name",
-	       what);
+	       what, nlive + IDLE_NVEC, c->ntab, tab_order);
+	tap_ok(named == nlive,
+	       "%s: every row has its device's name and type (%d of %d)", what,
+	       named, nlive);
 	tap_ok(idle == IDLE_NVEC && !bad_idle,
-	       "%s: %d idle rows of the debugfs-only device", what, idle);
+	       "%s: %d rows of the device without slots, all zero", what, idle);
 	tap_ok(gone == (gone_dev >= 0 ? NVEC_DEV : 0), "%s: %d rows gone", what,
 	       gone);
 }
@@ -535,6 +575,7 @@ int main(void)
 		printf("Bail out! collect_init\n");
 		return 1;
 	}
+	fill(0);
 	collect_start(&c);
 
 	/* Window 1: 16384 vectors, all new. */
@@ -572,7 +613,8 @@ int main(void)
 	check_rows("window 1", &c, &r, 1, NKEYS, -1);
 	tap_ok(r.missed == 7 && r.diag[IMS_DIAG_EVENTFD_CALLS] == 101,
 	       "window 1: diagnostics summed over the CPUs");
-	tap_ok(r.ndevs == 2 && r.debugfs, "window 1: 2 devices from debugfs");
+	tap_ok(r.ndevs == NDEV + 1 && r.debugfs,
+	       "window 1: %d devices from debugfs (%d)", NDEV + 1, r.ndevs);
 	check_text(&r);
 	collect_done(&c);
 

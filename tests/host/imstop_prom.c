@@ -58,8 +58,6 @@ static void row(int i, __u32 dev, __u32 vec, __u32 gen, const char *name,
 		if (hist)
 			tracks[i].hist = &hists[i];
 		r->win = &tracks[i].win;
-	} else {
-		r->idle = true;
 	}
 	order[i] = r;
 }

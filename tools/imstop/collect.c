@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * imstop: collecting a window from the maps and debugfs (see collect.h).
+ * imstop: collecting a window from the core's counters and the BPF maps
+ * (see collect.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -12,9 +13,8 @@
 #include "collect.h"
 #include "util.h"
 
-/* The distributions of a slot without histograms, the window of an idle row. */
+/* The distributions of a row without histograms. */
 static const struct lat64 zero_lat[IMS_LAT_NR];
-static const struct vstats zero_stats = { .l = zero_lat };
 
 static void vrow_free(struct vrow *r)
 {
@@ -35,23 +35,6 @@ int key_cmp(const struct ims_key *a, const struct ims_key *b)
 	return 0;
 }
 
-static struct vrow *tab_find(struct collect *c, const struct ims_key *key)
-{
-	int lo = 0, hi = c->ntab - 1;
-
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2, d = key_cmp(&c->tab[mid]->key, key);
-
-		if (!d)
-			return c->tab[mid];
-		if (d < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return NULL;
-}
-
 int collect_init(struct collect *c, const struct collect_src *src,
 		 const struct collect_opts *o)
 {
@@ -68,15 +51,23 @@ int collect_init(struct collect *c, const struct collect_src *src,
 	return 0;
 }
 
+static void build_table(struct collect *c);
+
 void collect_start(struct collect *c)
 {
 	clock_gettime(CLOCK_MONOTONIC, &c->start);
 	c->last = c->start;
+	c->starting = true;
+	build_table(c);
+	c->starting = false;
 }
 
+/* Fields of struct ims_counts that the BPF side counts, by slot. */
+#define SLOT_COUNTS_FIRST offsetof(struct ims_counts, allocs)
+
 /*
- * Read slot @slot's counters into c->cur_c and, if it has histograms, its
- * latencies into c->cur_l.
+ * Read slot @slot's slow-path counters into c->cur_c and, if it has
+ * histograms, its latencies into c->cur_l.
  */
 static int read_slot(struct collect *c, __u32 slot)
 {
@@ -91,12 +82,10 @@ static int read_slot(struct collect *c, __u32 slot)
 		const __u64 *from = (const __u64 *)&c->pc_counts[cpu];
 		__u64 *d = (__u64 *)sum;
 
-		for (i = 0; i < (int)(sizeof(*sum) / sizeof(__u64)); i++)
+		for (i = SLOT_COUNTS_FIRST / sizeof(__u64);
+		     i < (int)(sizeof(*sum) / sizeof(__u64)); i++)
 			d[i] += from[i];
 	}
-	sum->flags = 0;
-	for (cpu = 0; cpu < src->ncpus; cpu++)
-		sum->flags |= c->pc_counts[cpu].flags;
 
 	if (slot >= c->opts.max_hists)
 		return 0; /* no histograms */
@@ -123,23 +112,18 @@ static int read_slot(struct collect *c, __u32 slot)
 }
 
 /*
- * Fold what read_slot() read into row @r: the window is what changed
- * since the last read (bucket differences taken modulo 2^32), the total
- * grows by it.
+ * Fold what read_slot() read into row @r: the slow-path counts into its
+ * current counts, the window of the histograms (bucket differences taken
+ * modulo 2^32) into its histograms.
  */
-static void row_update(struct collect *c, struct vrow *r)
+static void slot_update(struct collect *c, struct vrow *r)
 {
-	struct vstats *t = &r->track->total, *w = &r->track->win;
 	struct vhist *h = r->track->hist;
-	const __u64 *cur = (const __u64 *)&c->cur_c;
-	__u64 *tc = (__u64 *)&t->c, *wc = (__u64 *)&w->c;
 	int i, k;
 
-	for (i = 0; i < (int)(sizeof(t->c) / sizeof(__u64)); i++) {
-		wc[i] = cur[i] - tc[i];
-		tc[i] = cur[i];
-	}
-	w->c.flags = t->c.flags;
+	memcpy((char *)&r->track->cur + SLOT_COUNTS_FIRST,
+	       (const char *)&c->cur_c + SLOT_COUNTS_FIRST,
+	       sizeof(c->cur_c) - SLOT_COUNTS_FIRST);
 	for (k = 0; h && k < IMS_LAT_NR; k++) {
 		const struct ims_lat *now = &c->cur_l[k];
 		struct lat64 *tl = &h->total[k], *wl = &h->win[k];
@@ -157,10 +141,46 @@ static void row_update(struct collect *c, struct vrow *r)
 			h->raw[k][i] = now->slots[i];
 		}
 	}
+}
+
+/* The core's counters of a vector into row @r's current counts. */
+static void core_update(struct collect *c, struct vrow *r,
+			const struct vic_stats_vector *rec)
+{
+	struct ims_counts *cur = &r->track->cur, *base = &r->track->base;
+
+	if (c->starting) {
+		base->raised = rec->raised;
+		base->delivered = rec->delivered;
+		base->pended = rec->pended;
+		base->dropped = rec->dropped;
+		base->released = rec->released;
+	}
+	cur->raised = rec->raised - base->raised;
+	cur->delivered = rec->delivered - base->delivered;
+	cur->pended = rec->pended - base->pended;
+	cur->dropped = rec->dropped - base->dropped;
+	cur->released = rec->released - base->released;
+	cur->signals = cur->delivered + cur->released;
+}
+
+/* The window is what changed since the last one; the total grows by it. */
+static void row_update(struct collect *c, struct vrow *r)
+{
+	struct vstats *t = &r->track->total, *w = &r->track->win;
+	const __u64 *cur = (const __u64 *)&r->track->cur;
+	__u64 *tc = (__u64 *)&t->c, *wc = (__u64 *)&w->c;
+	int i;
+
+	for (i = 0; i < (int)(sizeof(t->c) / sizeof(__u64)); i++) {
+		wc[i] = cur[i] - tc[i];
+		tc[i] = cur[i];
+	}
 	if (c->opts.cumulative) {
 		w->c = t->c;
-		if (h)
-			memcpy(h->win, h->total, sizeof(h->win));
+		if (r->track->hist)
+			memcpy(r->track->hist->win, r->track->hist->total,
+			       sizeof(r->track->hist->win));
 	}
 }
 
@@ -180,37 +200,120 @@ static int key_qsort_cmp(const void *a, const void *b)
 	return key_cmp(a, b);
 }
 
-/* A row for @key, whose counts are in @slot. */
-static struct vrow *vrow_new(struct collect *c, const struct ims_key *key,
-			     __u32 slot)
+static int dev_qsort_cmp(const void *a, const void *b)
+{
+	const struct collect_dev *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* A row for @key, without a slot. */
+static struct vrow *vrow_new(const struct ims_key *key)
 {
 	struct vrow *r = must(calloc(1, sizeof(*r)));
 	struct vtrack *t = must(calloc(1, sizeof(*t)));
 
-	if (slot < c->opts.max_hists)
-		t->hist = must(calloc(1, sizeof(*t->hist)));
-	t->total.l = t->hist ? t->hist->total : zero_lat;
-	t->win.l = t->hist ? t->hist->win : zero_lat;
+	t->total.l = zero_lat;
+	t->win.l = zero_lat;
 	r->track = t;
 	r->key = *key;
-	r->slot = slot;
 	r->win = &t->win;
 	return r;
 }
 
+/* Row @r's latencies and slow-path counts are in slot @slot. */
+static void vrow_set_slot(struct collect *c, struct vrow *r, __u32 slot)
+{
+	struct vtrack *t = r->track;
+
+	r->has_slot = true;
+	r->slot = slot;
+	if (slot < c->opts.max_hists && !t->hist) {
+		t->hist = must(calloc(1, sizeof(*t->hist)));
+		t->total.l = t->hist->total;
+		t->win.l = t->hist->win;
+	}
+}
+
+static struct ims_dev dev_info(struct collect *c, __u32 dev)
+{
+	struct ims_dev d = {};
+
+	if (dev < IMS_MAX_DEVS)
+		c->src->lookup(c->src->ctx, CM_DEVS, &dev, &d);
+	return d;
+}
+
+/* A position in the vectors of the devices read, in key order. */
+struct dev_cursor {
+	int dev;
+	__u32 vec;
+	__u32 gen; /* of device dev */
+};
+
+/* The key at @dc, or false past the last vector. */
+static bool dev_key(struct collect *c, struct dev_cursor *dc,
+		    struct ims_key *key)
+{
+	while (dc->dev < c->ndbg && dc->vec >= c->ddevs[dc->dev].nvec) {
+		dc->dev++;
+		dc->vec = 0;
+		if (dc->dev < c->ndbg)
+			dc->gen = dev_info(c, c->ddevs[dc->dev].id).gen;
+	}
+	if (dc->dev >= c->ndbg)
+		return false;
+	key->dev = c->ddevs[dc->dev].id;
+	key->vector = c->ddevs[dc->dev].recs[dc->vec].vector;
+	key->gen = dc->gen;
+	return true;
+}
+
+static void row_set_dev(struct vrow *r, const struct collect_dev *d,
+			const struct vic_stats_vector *rec)
+{
+	snprintf(r->name, sizeof(r->name), "%s", d->name);
+	if (rec->flags & VIC_STATS_EMULATED)
+		snprintf(r->type, sizeof(r->type), "emul");
+	else
+		snprintf(r->type, sizeof(r->type), "%s",
+			 d->backend[0] ? d->backend : "none");
+}
+
+static const struct ims_key *key_min(const struct ims_key *a,
+				     const struct ims_key *b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return key_cmp(a, b) <= 0 ? a : b;
+}
+
+/* The next key of the slots map, sorted and without duplicates. */
+static const struct ims_key *slot_key(struct collect *c, int *i, int nkeys)
+{
+	while (*i + 1 < nkeys && !key_cmp(&c->keys[*i], &c->keys[*i + 1]))
+		(*i)++;
+	return *i < nkeys ? &c->keys[*i] : NULL;
+}
+
 /*
- * Read every slot of the slots map into the table. The keys are sorted
- * once and merged with the table (sorted by key): O(n log n) for n keys
- * however many are new. A key read twice (an iteration of a hash map
- * starts over when the key it continues from goes away) is read once.
+ * Build the table anew from three sorted streams: the rows it has, the
+ * keys of the slots map and the vectors of the devices read. The keys are
+ * sorted once and merged: O(n log n) for n keys however many are new. A
+ * key read twice (an iteration of a hash map starts over when the key it
+ * continues from goes away) is read once. A row in neither source stays
+ * (not seen), with its counts as they were.
  */
-static void read_stats_map(struct collect *c)
+static void build_table(struct collect *c)
 {
 	const struct collect_src *src = c->src;
-	struct ims_key key, next, *prev = NULL;
-	int nkeys = 0, nt = 0, i, j;
+	struct ims_key key, next, *prev = NULL, dk;
+	struct dev_cursor dc = { 0 };
+	int nkeys = 0, nt = 0, i = 0, j = 0;
 	struct vrow **tab;
-	__u32 slot;
+	bool hd;
 
 	while (!src->next_key(src->ctx, CM_SLOTS, prev, &next)) {
 		c->keys = grow(c->keys, &c->keycap, nkeys + 1, sizeof(key));
@@ -220,40 +323,65 @@ static void read_stats_map(struct collect *c)
 	}
 	qsort(c->keys, nkeys, sizeof(*c->keys), key_qsort_cmp);
 
-	c->spare = grow(c->spare, &c->sparecap, nkeys + 1, sizeof(*c->spare));
-	tab = c->spare;
-	for (i = 0, j = 0; i < nkeys; i++) {
-		const struct ims_key *k = &c->keys[i];
-		struct vrow *r = NULL;
+	c->ndbg = src->read_devs ? src->read_devs(src->ctx, c) : -1;
+	if (c->ndbg > 0)
+		qsort(c->ddevs, c->ndbg, sizeof(*c->ddevs), dev_qsort_cmp);
+	if (c->ndbg > 0)
+		dc.gen = dev_info(c, c->ddevs[0].id).gen;
 
-		if (i && !key_cmp(&c->keys[i - 1], k))
-			continue;
-		/* Rows whose map entry went away (not ours to delete). */
-		while (j < c->ntab && key_cmp(&c->tab[j]->key, k) < 0)
-			vrow_free(c->tab[j++]);
-		if (j < c->ntab && !key_cmp(&c->tab[j]->key, k))
+	c->spare = grow(c->spare, &c->sparecap, c->ntab + nkeys + 1,
+			sizeof(*c->spare));
+	for (hd = dev_key(c, &dc, &dk);; hd = dev_key(c, &dc, &dk)) {
+		const struct ims_key *kb = slot_key(c, &i, nkeys);
+		const struct ims_key *ko = j < c->ntab ? &c->tab[j]->key : NULL;
+		const struct ims_key *k =
+			key_min(key_min(kb, hd ? &dk : NULL), ko);
+		bool inb, ind;
+		struct vrow *r = NULL;
+		__u32 slot = 0;
+
+		if (!k)
+			break;
+		key = *k;
+		inb = kb && !key_cmp(kb, &key);
+		ind = hd && !key_cmp(&dk, &key);
+		if (ko && !key_cmp(ko, &key))
 			r = c->tab[j++];
-		if (src->lookup(src->ctx, CM_SLOTS, k, &slot) ||
-		    read_slot(c, slot)) {
-			/* Deleted meanwhile. */
-			if (r)
-				vrow_free(r);
-			continue;
+		if (inb) {
+			i++;
+			if (src->lookup(src->ctx, CM_SLOTS, &key, &slot) ||
+			    read_slot(c, slot))
+				inb = false; /* deleted meanwhile */
 		}
-		if (r && r->slot != slot) {
+		if (inb && r && r->has_slot && r->slot != slot) {
 			/* Another instance of the key: start afresh. */
 			vrow_free(r);
 			r = NULL;
 		}
+		if (!r && !inb && !ind)
+			continue; /* a slot deleted meanwhile */
 		if (!r)
-			r = vrow_new(c, k, slot);
-		row_update(c, r);
-		r->slot = slot;
-		tab[nt++] = r;
-	}
-	while (j < c->ntab)
-		vrow_free(c->tab[j++]);
+			r = vrow_new(&key);
+		r->seen = inb || ind;
+		r->live = ind;
+		if (inb) {
+			vrow_set_slot(c, r, slot);
+			slot_update(c, r);
+		}
+		if (ind) {
+			const struct collect_dev *d = &c->ddevs[dc.dev];
 
+			core_update(c, r, &d->recs[dc.vec]);
+			row_set_dev(r, d, &d->recs[dc.vec]);
+			dc.vec++;
+		}
+		row_update(c, r);
+		c->spare =
+			grow(c->spare, &c->sparecap, nt + 1, sizeof(*c->spare));
+		c->spare[nt++] = r;
+	}
+	/* Past the end of every stream: nothing left in the old table. */
+	tab = c->spare;
 	c->spare = c->tab;
 	i = c->sparecap;
 	c->sparecap = c->tabcap;
@@ -278,16 +406,7 @@ static void read_diag(struct collect *c, __u64 *diag)
 	}
 }
 
-static struct ims_dev dev_info(struct collect *c, __u32 dev)
-{
-	struct ims_dev d = {};
-
-	if (dev < IMS_MAX_DEVS)
-		c->src->lookup(c->src->ctx, CM_DEVS, &dev, &d);
-	return d;
-}
-
-struct collect_dev *collect_dev_at(struct collect *c, int i)
+struct collect_dev *collect_dev_at(struct collect *c, int i, __u32 nvec)
 {
 	struct collect_dev *d;
 
@@ -297,13 +416,18 @@ struct collect_dev *collect_dev_at(struct collect *c, int i)
 		memset(d, 0, sizeof(*d));
 		c->nddevs = i + 1;
 	}
-	if (!d->vecs)
-		d->vecs = must(calloc(MAX_VECTORS_PER_DEV, sizeof(*d->vecs)));
+	if (nvec > d->reccap) {
+		d->recs = must(realloc(d->recs, nvec * sizeof(*d->recs)));
+		d->reccap = nvec;
+	}
+	d->nvec = 0;
+	d->name[0] = d->backend[0] = '\0';
 	return d;
 }
 
 int collect_debugfs_devs(void *ctx, struct collect *c)
 {
+	static bool warned;
 	struct dirent *de;
 	DIR *dir;
 	int n = 0;
@@ -313,42 +437,47 @@ int collect_debugfs_devs(void *ctx, struct collect *c)
 	if (!dir)
 		return -1;
 	while ((de = readdir(dir))) {
+		struct vic_stats_file sf;
 		struct collect_dev *d;
 		unsigned long id;
 		char *end;
-		int nv;
+		__u32 v;
+		int ret;
 
 		id = strtoul(de->d_name, &end, 10);
 		if (end == de->d_name || *end || id > UINT32_MAX)
 			continue;
 		if (c->opts.dev >= 0 && (long long)id != c->opts.dev)
 			continue;
-		d = collect_dev_at(c, n);
+		ret = vic_stats_open(&sf, NULL, (unsigned int)id);
+		if (!ret)
+			ret = vic_stats_refresh(&sf);
+		if (ret) {
+			/* Gone while we read it is not an error. */
+			if (ret != -ENOENT && ret != -ENODEV && !warned) {
+				warned = true;
+				fprintf(stderr, "imstop: %s/%lu/stats: %s%s\n",
+					VIC_DEBUGFS_ROOT, id, strerror(-ret),
+					ret == -EPROTO ?
+						" (a vic.ko newer than imstop?)" :
+						"");
+			}
+			vic_stats_close(&sf);
+			continue;
+		}
+		d = collect_dev_at(c, n, sf.nvec);
 		d->id = (__u32)id;
+		d->nvec = sf.nvec;
+		memcpy(d->backend, sf.backend, sizeof(d->backend));
+		for (v = 0; v < sf.nvec; v++)
+			vic_stats_get(&sf, v, &d->recs[v]);
+		vic_stats_close(&sf);
 		if (vic_dbg_read_name(d->id, d->name, sizeof(d->name)))
 			snprintf(d->name, sizeof(d->name), "-");
-		nv = vic_dbg_read_vectors(d->id, d->vecs, MAX_VECTORS_PER_DEV);
-		if (nv < 0)
-			continue; /* released while we read */
-		d->nvec = nv;
 		n++;
 	}
 	closedir(dir);
 	return n;
-}
-
-static void type_from_flags(struct vrow *r)
-{
-	if (r->type[0])
-		return;
-	if (!r->track)
-		snprintf(r->type, sizeof(r->type), "-");
-	else if (r->track->total.c.flags & IMS_VEC_EMULATED)
-		snprintf(r->type, sizeof(r->type), "emul");
-	else if (r->track->total.c.flags & IMS_VEC_BACKED)
-		snprintf(r->type, sizeof(r->type), "back");
-	else
-		snprintf(r->type, sizeof(r->type), "-");
 }
 
 static double sort_value(enum sort_key sort, const struct vrow *r, int level)
@@ -422,14 +551,13 @@ void collect_window(struct collect *c, struct report *r, bool final)
 	const struct collect_src *src = c->src;
 	struct timespec mono;
 	__u64 diag[IMS_DIAG_NR], missed;
-	int i, j, k, nrows = 0, ndbg;
+	int i, k;
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &r->now);
-	read_stats_map(c);
+	build_table(c);
 	read_diag(c, diag);
 	missed = src->missed ? src->missed(src->ctx) : 0;
-	ndbg = src->read_devs ? src->read_devs(src->ctx, c) : -1;
 
 	r->seq = ++c->seq;
 	r->final = final;
@@ -439,7 +567,7 @@ void collect_window(struct collect *c, struct report *r, bool final)
 					   ts_diff(&mono, &c->last);
 	c->last = mono;
 	r->dev_filter = c->opts.dev;
-	r->debugfs = ndbg >= 0;
+	r->debugfs = c->ndbg >= 0;
 	for (k = 0; k < IMS_DIAG_NR; k++) {
 		r->diag[k] = c->opts.cumulative ? diag[k] :
 						  diag[k] - c->diag_prev[k];
@@ -450,56 +578,23 @@ void collect_window(struct collect *c, struct report *r, bool final)
 	memset(r->totals, 0, sizeof(r->totals));
 	r->nactive = 0;
 	r->lat_timed = 0;
+	r->ndevs = c->ndbg;
 
-	/* Which rows belong to devices that are gone. */
 	for (i = 0; i < c->ntab; i++) {
 		struct vrow *v = c->tab[i];
 		struct ims_dev d = dev_info(c, v->key.dev);
 
-		v->gone = v->key.dev < IMS_MAX_DEVS &&
-			  (v->key.gen != d.gen || d.released);
-	}
-
-	/* Names, types and idle vectors of the live devices. */
-	c->nidle = 0;
-	for (i = 0; i < (ndbg > 0 ? ndbg : 0); i++) {
-		struct collect_dev *dd = &c->ddevs[i];
-		__u32 gen = dev_info(c, dd->id).gen;
-
-		for (j = 0; j < dd->nvec; j++) {
-			struct ims_key key = { .dev = dd->id,
-					       .vector = dd->vecs[j].vector,
-					       .gen = gen };
-			struct vrow *v = tab_find(c, &key);
-
-			if (!v) {
-				c->idle = grow(c->idle, &c->idlecap,
-					       c->nidle + 1, sizeof(*c->idle));
-				v = must(calloc(1, sizeof(*v)));
-				v->key = key;
-				v->idle = true;
-				v->win = &zero_stats;
-				c->idle[c->nidle++] = v;
-			}
-			snprintf(v->name, sizeof(v->name), "%s", dd->name);
-			snprintf(v->type, sizeof(v->type), "%s",
-				 dd->vecs[j].type);
-		}
-	}
-	r->ndevs = ndbg;
-
-	c->rows = grow(c->rows, &c->rowcap, c->ntab + c->nidle + 1,
-		       sizeof(*c->rows));
-	for (i = 0; i < c->ntab; i++)
-		c->rows[nrows++] = c->tab[i];
-	for (i = 0; i < c->nidle; i++)
-		c->rows[nrows++] = c->idle[i];
-	for (i = 0; i < nrows; i++) {
-		struct vrow *v = c->rows[i];
-
+		/*
+		 * Gone: the BPF side saw the device released or created
+		 * anew, or a vector without a slot is no longer in debugfs.
+		 */
+		v->gone = (v->key.dev < IMS_MAX_DEVS &&
+			   (v->key.gen != d.gen || d.released)) ||
+			  (c->ndbg >= 0 && !v->live && !v->has_slot);
 		if (!v->name[0])
 			snprintf(v->name, sizeof(v->name), "-");
-		type_from_flags(v);
+		if (!v->type[0])
+			snprintf(v->type, sizeof(v->type), "-");
 		if (v->win->l == zero_lat)
 			memset(v->lat, 0, sizeof(v->lat)); /* no histograms */
 		else
@@ -514,17 +609,20 @@ void collect_window(struct collect *c, struct report *r, bool final)
 		r->nactive += stats_active(v->win);
 		r->lat_timed += v->lat[IMS_LAT_SIGNAL].count;
 	}
-	if (ndbg < 0) {
+	if (c->ndbg < 0) {
 		/* No debugfs: count the devices seen. */
+		r->ndevs = 0;
 		for (i = 0; i < c->ntab; i++)
 			r->ndevs += !c->tab[i]->gone &&
 				    (i == 0 || c->tab[i]->key.dev !=
 						       c->tab[i - 1]->key.dev);
 	}
+	c->rows = grow(c->rows, &c->rowcap, c->ntab + 1, sizeof(*c->rows));
+	memcpy(c->rows, c->tab, c->ntab * sizeof(*c->rows));
 	row_sort = c->opts.sort;
-	qsort(c->rows, nrows, sizeof(*c->rows), row_cmp);
+	qsort(c->rows, c->ntab, sizeof(*c->rows), row_cmp);
 	r->rows = c->rows;
-	r->nrows = nrows;
+	r->nrows = c->ntab;
 }
 
 void collect_done(struct collect *c)
@@ -537,13 +635,11 @@ void collect_done(struct collect *c)
 			c->tab[n++] = c->tab[i];
 			continue;
 		}
-		release_slot(c, c->tab[i]);
+		if (c->tab[i]->has_slot)
+			release_slot(c, c->tab[i]);
 		vrow_free(c->tab[i]);
 	}
 	c->ntab = n;
-	for (i = 0; i < c->nidle; i++)
-		free(c->idle[i]);
-	c->nidle = 0;
 }
 
 void collect_free(struct collect *c)
@@ -552,14 +648,11 @@ void collect_free(struct collect *c)
 
 	for (i = 0; i < c->ntab; i++)
 		vrow_free(c->tab[i]);
-	for (i = 0; i < c->nidle; i++)
-		free(c->idle[i]);
 	for (i = 0; i < c->nddevs; i++)
-		free(c->ddevs[i].vecs);
+		free(c->ddevs[i].recs);
 	free(c->tab);
 	free(c->spare);
 	free(c->ddevs);
-	free(c->idle);
 	free(c->rows);
 	free(c->keys);
 	free(c->pc_counts);

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * imstop: collecting a window. The row table (one row per vector instance
- * the BPF side saw, sorted by key), the maps' slots read into it, the
- * devices of debugfs (names, types, idle vectors), and the report: totals,
- * rates, latency summaries, rows in display order.
+ * imstop: collecting a window. The row table (one row per vector instance,
+ * sorted by key): the vectors of the core's devices, with the core's own
+ * counts (<dev>/stats), and the slots of the BPF maps, with latencies and
+ * slow-path counts; and the report: totals, rates, latency summaries,
+ * rows in display order.
  *
  * The maps are read through struct collect_src, with the semantics of
- * libbpf's bpf_map_*_elem() calls: attach.c backs it with the BPF maps,
- * tests/host/imstop_collect.c with arrays of its own. Nothing here needs
- * the BPF skeleton or libbpf.
+ * libbpf's bpf_map_*_elem() calls, and the devices through its read_devs:
+ * attach.c backs it with the BPF maps and debugfs, tests/host/
+ * imstop_collect.c with arrays of its own. Nothing here needs the BPF
+ * skeleton or libbpf.
  */
 #ifndef IMSTOP_COLLECT_H
 #define IMSTOP_COLLECT_H
@@ -20,9 +22,7 @@
 #include "imstop.h"
 #include "report.h"
 #include "vic_debugfs.h"
-
-/* The vectors of one device read from debugfs, at most. */
-#define MAX_VECTORS_PER_DEV 2048
+#include "vic_stats_file.h"
 
 enum sort_key { SORT_SIGNALS, SORT_RATE, SORT_P99, SORT_ALLOC, SORT_COOKIE };
 
@@ -40,12 +40,14 @@ enum collect_map {
 
 struct collect;
 
-/* One device of debugfs. */
+/* One device of the core, as read from debugfs. */
 struct collect_dev {
 	__u32 id;
 	char name[IMS_NAME_LEN];
-	int nvec;
-	struct vic_dbg_vec *vecs; /* MAX_VECTORS_PER_DEV of them */
+	char backend[16]; /* "" without a backend */
+	__u32 nvec;
+	struct vic_stats_vector *recs; /* nvec of them */
+	__u32 reccap;
 };
 
 /*
@@ -65,9 +67,10 @@ struct collect_src {
 	/* Handler runs the kernel skipped (recursion). */
 	__u64 (*missed)(void *ctx);
 	/*
-	 * The live devices (only the one of collect_opts.dev when it is
-	 * >= 0), each in collect_dev_at(c, i) for i from 0: how many, or -1
-	 * when unknown. collect_debugfs_devs() reads debugfs.
+	 * The live devices and their counters (only the one of
+	 * collect_opts.dev when it is >= 0), each in collect_dev_at(c, i,
+	 * nvec) for i from 0: how many, or -1 when they cannot be read.
+	 * collect_debugfs_devs() reads debugfs.
 	 */
 	int (*read_devs)(void *ctx, struct collect *c);
 };
@@ -96,8 +99,8 @@ struct collect {
 	int keycap;
 	struct collect_dev *ddevs;
 	int nddevs, ddevcap;
-	struct vrow **idle;
-	int nidle, idlecap;
+	int ndbg; /* devices read this window, -1: none could be */
+	bool starting; /* the baseline read of collect_start() */
 	struct vrow **rows;
 	int rowcap;
 	__u64 diag_prev[IMS_DIAG_NR];
@@ -110,7 +113,10 @@ struct collect {
 int collect_init(struct collect *c, const struct collect_src *src,
 		 const struct collect_opts *o);
 
-/* The first window starts now. */
+/*
+ * The first window starts now: the counts the core has for the devices
+ * that exist now are the baseline, not shown.
+ */
 void collect_start(struct collect *c);
 
 /*
@@ -130,8 +136,11 @@ void collect_done(struct collect *c);
 
 void collect_free(struct collect *c);
 
-/* Device @i of the devices read (for collect_src.read_devs). */
-struct collect_dev *collect_dev_at(struct collect *c, int i);
+/*
+ * Device @i of the devices read, with room for @nvec records (for
+ * collect_src.read_devs).
+ */
+struct collect_dev *collect_dev_at(struct collect *c, int i, __u32 nvec);
 
 /* collect_src.read_devs over /sys/kernel/debug/vic. */
 int collect_debugfs_devs(void *ctx, struct collect *c);

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <argp.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -413,6 +414,26 @@ static int resolve_dev(void)
 	return 0;
 }
 
+/* The counts are the core's, in debugfs: say why they cannot be read. */
+static int check_debugfs(void)
+{
+	DIR *d = opendir(VIC_DEBUGFS_ROOT);
+
+	if (d) {
+		closedir(d);
+		return 0;
+	}
+	if (errno == EACCES || errno == EPERM)
+		err("cannot read %s (%s): imstop reads the core's counters there: need CAP_DAC_READ_SEARCH (besides CAP_BPF and CAP_PERFMON), or root",
+		    VIC_DEBUGFS_ROOT, strerror(errno));
+	else if (errno == ENOENT)
+		err("no %s: mount debugfs (mount -t debugfs none /sys/kernel/debug); imstop reads the core's counters there",
+		    VIC_DEBUGFS_ROOT);
+	else
+		err("cannot read %s: %s", VIC_DEBUGFS_ROOT, strerror(errno));
+	return -1;
+}
+
 static int setup_signals(void)
 {
 	sigset_t set;
@@ -481,7 +502,7 @@ int main(int argc, char **argv)
 		err("the vic module is not loaded: load vic.ko (e.g. insmod build/kmod/vic.ko, or load a driver that uses it) and run imstop again");
 		return 1;
 	}
-	if (resolve_dev())
+	if (check_debugfs() || resolve_dev())
 		return 1;
 	if (plan_attach(&t.plan, env.tp, env.efd))
 		return 1;

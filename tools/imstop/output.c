@@ -31,7 +31,7 @@ const char *const lat_names[IMS_LAT_NR] = {
 
 const char *const diag_names[IMS_DIAG_NR] = {
 	[IMS_DIAG_EVENTFD_CALLS] = "eventfd_calls",
-	[IMS_DIAG_UNMATCHED] = "unmatched_delivers",
+	[IMS_DIAG_STALE] = "stale",
 	[IMS_DIAG_OVERFLOW] = "inflight_overflows",
 	[IMS_DIAG_MAP_FULL] = "map_full",
 	[IMS_DIAG_NO_HIST] = "no_histogram",
@@ -130,8 +130,15 @@ static void text_header(const struct report *r)
 		printf("SIG latency: %llu of %llu deliveries timed (--lat-rate)\n",
 		       (unsigned long long)r->lat_timed,
 		       (unsigned long long)r->totals[C_DELIVERED]);
+	if (r->diag[IMS_DIAG_MAP_FULL] || r->diag[IMS_DIAG_NO_HIST] ||
+	    r->diag[IMS_DIAG_STALE] || r->diag[IMS_DIAG_OVERFLOW])
+		printf("latency lost: no slot %llu  no hist %llu  stale %llu  overflow %llu\n",
+		       (unsigned long long)r->diag[IMS_DIAG_MAP_FULL],
+		       (unsigned long long)r->diag[IMS_DIAG_NO_HIST],
+		       (unsigned long long)r->diag[IMS_DIAG_STALE],
+		       (unsigned long long)r->diag[IMS_DIAG_OVERFLOW]);
 	if (!r->debugfs)
-		printf("(no %s: no device names, no idle vectors)\n",
+		printf("(cannot read %s: raise counts not updated)\n",
 		       "/sys/kernel/debug/vic");
 	printf("\n");
 }

@@ -175,7 +175,7 @@ static int prom_row_cmp(const void *pa, const void *pb)
 static __u64 row_counter(const struct vrow *v, size_t off)
 {
 	if (!v->track)
-		return 0; /* idle */
+		return 0; /* nothing counted */
 	return *(const __u64 *)((const char *)&v->track->total.c + off);
 }
 

@@ -33,23 +33,27 @@ struct vhist {
 	__u32 raw[IMS_LAT_NR][IMS_HIST_SLOTS]; /* last bucket sums read */
 };
 
-/* What is kept across windows of a vector instance the BPF side saw. */
+/* What is kept across windows of a vector instance. */
 struct vtrack {
 	struct vstats total; /* since imstop started */
 	struct vstats win; /* this window (the total with --cumulative) */
 	struct vhist *hist; /* NULL: the slot has no histograms */
+	struct ims_counts cur; /* read this window: totals since start */
+	struct ims_counts base; /* the core's counts at the start */
 };
 
-/* One row: a vector instance seen, or an idle vector from debugfs. */
+/* One row: a vector instance of the core's devices or of the BPF maps. */
 struct vrow {
 	struct ims_key key;
 	char name[IMS_NAME_LEN];
 	char type[IMS_TYPE_LEN];
 	bool gone; /* the device was released or its id reused */
-	bool idle; /* configured (debugfs) but no event seen yet */
-	__u32 slot; /* in the BPF maps */
-	struct vtrack *track; /* NULL for an idle row */
-	const struct vstats *win; /* the window's counts (zero if idle) */
+	bool has_slot; /* in the BPF maps: latencies, slow-path counts */
+	bool seen; /* in the sources of this window */
+	bool live; /* in debugfs this window */
+	__u32 slot; /* in the BPF maps, if has_slot */
+	struct vtrack *track;
+	const struct vstats *win; /* the window's counts */
 	struct lat_summary lat[IMS_LAT_NR];
 	double raised_ps;
 	double signals_ps;
@@ -89,7 +93,7 @@ struct report {
 	__u64 lat_timed; /* signal latencies timed */
 	int ndevs;
 	int nactive;
-	bool debugfs; /* names and idle vectors available */
+	bool debugfs; /* the core's devices could be read */
 	struct vrow **rows; /* sorted */
 	int nrows;
 	int max_rows; /* rows to show; < 0: all */

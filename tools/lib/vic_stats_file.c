@@ -41,8 +41,8 @@ int vic_stats_open(struct vic_stats_file *sf, const char *root,
 
 	memset(sf, 0, sizeof(*sf));
 	sf->fd = -1;
-	snprintf(path, sizeof(path), "%s/%u/stats", root ? root : VIC_DEBUGFS_ROOT,
-		 dev);
+	snprintf(path, sizeof(path), "%s/%u/stats",
+		 root ? root : VIC_DEBUGFS_ROOT, dev);
 	sf->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (sf->fd < 0)
 		return -errno;
@@ -59,6 +59,8 @@ int vic_stats_open(struct vic_stats_file *sf, const char *root,
 	sf->nvec = h.nvec;
 	sf->hdr_size = h.hdr_size;
 	sf->rec_size = h.rec_size;
+	memcpy(sf->backend, h.backend, sizeof(sf->backend));
+	sf->backend[sizeof(sf->backend) - 1] = '\0';
 	sf->size = h.hdr_size + (size_t)h.nvec * h.rec_size;
 	sf->buf = malloc(sf->size);
 	if (!sf->buf) {

@@ -18,6 +18,7 @@ struct vic_stats_file {
 	uint32_t nvec;
 	uint32_t hdr_size;
 	uint32_t rec_size;
+	char backend[16]; /* "" without a backend */
 	size_t size; /* of the file: header and nvec records */
 	unsigned char *buf; /* the last refresh */
 };

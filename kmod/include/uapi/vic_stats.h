@@ -30,6 +30,9 @@
  * @rec_size: bytes of one record
  * @nvec: records that follow, one per vector
  * @dev: the device id (the directory's name)
+ * @pad: zero
+ * @backend: the backend's name, NUL-terminated ("" without a backend): the
+ *	type of the vectors that are not emulated
  */
 struct vic_stats_header {
 	__u32 magic;
@@ -39,6 +42,7 @@ struct vic_stats_header {
 	__u32 nvec;
 	__u32 dev;
 	__u32 pad;
+	char backend[16];
 };
 
 /* vic_stats_vector.flags, the vector's state when the record was read */
@@ -63,9 +67,9 @@ struct vic_stats_header {
  * raised == delivered + pended + dropped. One pending bit holds any number
  * of pended raises, and an unmask releases it once: @released +
  * @release_dropped counts the releases, at most @pended. The eventfd
- * signals the vector made are @delivered + @released. Counters are read per CPU without stopping the raisers: a
- * record read while the vector is raised may see a raise counted and its
- * delivery not yet.
+ * signals the vector made are @delivered + @released. Counters are read
+ * per CPU without stopping the raisers: a record read while the vector is
+ * raised may see a raise counted and its delivery not yet.
  */
 struct vic_stats_vector {
 	__u32 vector;
