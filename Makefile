@@ -145,7 +145,7 @@ $(BUILD)/vmlinux-$(KVER): $(VMLINUZ)
 CFLAGS ?= -O2 -g
 USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -Itools/lib -Ikmod/include/uapi -pthread
 USER_LDFLAGS := $(LDFLAGS) -pthread
-USER_LDLIBS := $(LDLIBS)
+USER_LDLIBS := $(LDLIBS) -lm
 
 LIB_SRCS := $(wildcard tools/lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)

@@ -14,13 +14,14 @@
  * synchronously on one CPU (the IRQ of a backed vector is dispatched by
  * genirq on the raising CPU). Each CPU keeps a small stack of the timed
  * raises in flight: vic_raise pushes (dev, vector, time), vic_deliver
- * finds its raise and, when it signals, records the trigger, and the
- * eventfd probe matches its eventfd_ctx against that trigger. A stack,
+ * finds its raise and ends its latency or, end to end (e2e), records the
+ * trigger for the eventfd probe to match its eventfd_ctx against. A stack,
  * because an interrupt can run a whole raise -> signal sequence of its own
- * between a raise and its signal in the interrupted context.
+ * between a raise and its signal in the interrupted context. Without e2e
+ * the eventfd probe is not attached: two programs per raise.
  *
- * Hot path cost of a raise that is not timed: one per-CPU array lookup in
- * each of the three programs. A timed raise adds the slot's hash lookup,
+ * Hot path cost of a raise that is not timed: one per-CPU array lookup and
+ * a decrement in each program. A timed raise adds the slot's hash lookup,
  * two clock reads and the histogram update.
  */
 #include "vmlinux.h"
@@ -33,12 +34,21 @@
 const volatile __s64 targ_dev = -1;
 
 /*
- * Time the signal latency of about lat_per_tick raises per jiffy and CPU
- * (0: all; user space derives it from --lat-rate and HZ), so that high
- * raise rates do not pay for reading the clock on every raise; counts
- * stay exact. See lat_budget().
+ * Time one raise in sample_period, each with the same probability: every
+ * CPU counts down a gap between timed raises drawn from gaps[], which user
+ * space fills with draws of the geometric distribution of mean
+ * sample_period (all 1 for 1: every raise). A geometric gap is memoryless,
+ * so whether a raise is timed does not depend on its vector, its CPU or its
+ * place in a burst. See sample_now().
  */
-const volatile __u32 lat_per_tick = 0;
+const volatile __u32 sample_period = 1;
+const volatile __u32 gaps[IMS_GAPS] = { 1 };
+
+/*
+ * End to end: the latency ends at the eventfd signal (the eventfd probe is
+ * attached), not at vic_deliver.
+ */
+const volatile bool e2e = false;
 
 /*
  * Set by user space once every program is attached: until then nothing is
@@ -229,38 +239,14 @@ static __always_inline void inflight_push(struct ims_cpu *f,
 	f->depth = d + 1;
 }
 
-/*
- * May this raise be timed? Within the budget of lat_per_tick, each
- * raise is timed with the probability that would have spent the budget
- * in the previous tick (so every vector gets its share, whatever its
- * place in a burst), and at most 4 budgets are spent in a tick.
- */
-static __always_inline bool lat_budget(struct ims_cpu *f)
+/* Is this raise to be timed? Costs a decrement when not. */
+static __always_inline bool sample_now(struct ims_cpu *f)
 {
-	__u32 per_tick = lat_per_tick;
-	__u64 now;
-
-	if (!per_tick)
+	if (sample_period <= 1)
 		return true;
-	now = bpf_jiffies64();
-	if (now != f->lat_tick) {
-		__u32 seen = now == f->lat_tick + 1 ? f->lat_seen : 0;
-
-		f->lat_thresh = seen <= per_tick ?
-					0xffffffff :
-					(__u32)(((__u64)per_tick << 32) / seen);
-		f->lat_tick = now;
-		f->lat_seen = 0;
-		f->lat_used = 0;
-	}
-	f->lat_seen++;
-	if (f->lat_used >= 4 * per_tick)
-		return false;
-	if (f->lat_thresh != 0xffffffff &&
-	    bpf_get_prandom_u32() >= f->lat_thresh)
-		return false;
-	f->lat_used++;
-	return true;
+	if (!f->countdown)
+		f->countdown = gaps[bpf_get_prandom_u32() & (IMS_GAPS - 1)];
+	return !--f->countdown;
 }
 
 static __always_inline bool key_eq(const struct ims_key *a,
@@ -284,28 +270,32 @@ static __always_inline int on_raise(__u32 dev, __u32 vector)
 	if (skip_dev(dev))
 		return 0;
 	f = cpu_get();
-	if (!f || !lat_budget(f))
+	if (!f || !sample_now(f))
 		return 0;
 	make_key(&key, dev, vector);
 	slot = slot_get(&key);
 	if (slot < 0)
 		return 0;
+	/* Last, so that the latency holds as little of this program. */
 	ts = bpf_ktime_get_ns();
 	inflight_push(f, &key, (__u32)slot, IMS_RAISED, ts, 0);
 	return 0;
 }
 
 /*
- * A delivery: finds its timed raise on this CPU's stack, if any, and
- * waits for the signal when it signals. Entries above the match were
- * raised and never delivered here (a handler that did not run on this
- * CPU, a task that migrated): stale, dropped and counted.
+ * A delivery: finds its timed raise on this CPU's stack, if any. A raise
+ * delivered (not pended or dropped) ends its latency here, or, end to
+ * end, waits for its signal. Entries above the match were raised and
+ * never delivered here (a handler that did not run on this CPU, a task
+ * that migrated): stale, dropped and counted. The clock is read first,
+ * so that the latency holds as little of this program as it can.
  */
 static __always_inline int on_deliver(__u32 dev, __u32 vector, __u64 trigger,
 				      __u32 status)
 {
 	struct ims_cpu *f;
 	struct ims_key key;
+	__u64 now = 0;
 	int i;
 
 	if (skip_dev(dev) || status == IMS_RELEASED)
@@ -313,6 +303,8 @@ static __always_inline int on_deliver(__u32 dev, __u32 vector, __u64 trigger,
 	f = cpu_get();
 	if (!f || !f->depth)
 		return 0;
+	if (!e2e)
+		now = bpf_ktime_get_ns();
 	make_key(&key, dev, vector);
 	for (i = IMS_INFLIGHT_MAX - 1; i >= 0; i--) {
 		if (i >= f->depth || f->e[i].state != IMS_RAISED ||
@@ -320,11 +312,15 @@ static __always_inline int on_deliver(__u32 dev, __u32 vector, __u64 trigger,
 			continue;
 		f->diag[IMS_DIAG_STALE] += f->depth - i - 1;
 		f->depth = i;
-		if (status == IMS_DELIVERED) {
-			f->e[i].state = IMS_SIGNALLING;
-			f->e[i].trigger = trigger;
-			f->depth = i + 1;
+		if (status != IMS_DELIVERED)
+			break;
+		if (!e2e) {
+			lat_add(f->e[i].slot, IMS_LAT_SIGNAL, now - f->e[i].ts);
+			break;
 		}
+		f->e[i].state = IMS_SIGNALLING;
+		f->e[i].trigger = trigger;
+		f->depth = i + 1;
 		break;
 	}
 	return 0;

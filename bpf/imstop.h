@@ -126,13 +126,13 @@ struct ims_inflight {
 
 struct ims_cpu {
 	__u64 diag[IMS_DIAG_NR];
-	__u64 lat_tick; /* jiffies of the current timing budget */
-	__u32 lat_seen; /* raises seen in that tick */
-	__u32 lat_used; /* raises timed in that tick */
-	__u32 lat_thresh; /* time a raise if a random u32 is below this */
+	__u32 countdown; /* raises until the next timed one, 0: draw a gap */
 	__u32 depth;
 	struct ims_inflight e[IMS_INFLIGHT_MAX];
 };
+
+/* Gaps between timed raises that user space draws for the BPF side. */
+#define IMS_GAPS 1024
 
 /* vic_deliver status values (the tracepoint contract). */
 #define IMS_DELIVERED 0

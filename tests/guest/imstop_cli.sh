@@ -91,8 +91,8 @@ run "${nobody[@]}" --inh-caps=$caps --ambient-caps=$caps \
 	"$imstop" -o json 0.2 1
 tap_is "$rc" 0 "not root, with CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH: imstop runs" ||
 	sed 's/^/# stderr: /' "$tmp/err"
-tap_ok "grep -q '\"tracepoints\":\"raw_tp\".*\"eventfd\":\"fentry\"' '$tmp/out'" \
-	"... on raw_tp (tp_btf needs CAP_SYS_ADMIN to find vic's BTF) and fentry"
+tap_ok "grep -q '\"tracepoints\":\"raw_tp\".*\"eventfd\":\"none\"' '$tmp/out'" \
+	"... on raw_tp (tp_btf needs CAP_SYS_ADMIN to find vic's BTF), no eventfd probe"
 tap_ok "grep -q '\"debugfs\":true' '$tmp/out'" \
 	"... with the core's counters from debugfs"
 run "${nobody[@]}" --inh-caps=$caps --ambient-caps=$caps \
@@ -103,8 +103,15 @@ says "tp_btf needs CAP_SYS_ADMIN too .*--tracepoints=raw_tp" \
 run "$imstop" -o json 0.2 3
 tap_is "$rc" 0 "'imstop -o json 0.2 3' ends by itself"
 tap_is "$(grep -c '^{"version":1,' "$tmp/out")" 3 "... after 3 records"
-tap_ok "grep -q '\"tracepoints\":\"tp_btf\".*\"eventfd\":\"fentry\"' '$tmp/out'" \
-	"... on tp_btf and fentry"
+tap_ok "grep -q '\"tracepoints\":\"tp_btf\".*\"eventfd\":\"none\"' '$tmp/out'" \
+	"... on tp_btf, no eventfd probe (not -e)"
+run "$imstop" -e -o json 0.2 1
+tap_is "$rc" 0 "-e: imstop runs"
+tap_ok "grep -q '\"eventfd\":\"fentry\",\"eventfd_func\":\"eventfd_signal_mask\"' '$tmp/out'" \
+	"... end to end, with fentry on eventfd_signal_mask"
+run "$imstop" -S 0 1 1
+tap_is "$rc" 64 "-S 0: usage error (exit 64)"
+says "invalid sample period '0'" "... says so"
 tap_ok "! grep -q libbpf '$tmp/err'" "no libbpf output without -v (no warning)" ||
 	sed 's/^/# stderr: /' "$tmp/err"
 run "$imstop" -v -o json 0.2 1

@@ -215,8 +215,9 @@ static void test_by_name(void)
 
 int main(void)
 {
-	const char *argv[] = { "-o",	       "json", "--cumulative",
-			       "--lat-rate=0", "3600", NULL };
+	const char *argv[] = {
+		"-o", "json", "--cumulative", "-S1", "3600", NULL
+	};
 	char uuid[VICDEV_UUID_LEN], params[128];
 	struct imstop_run r;
 	struct jv *rec;

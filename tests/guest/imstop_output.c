@@ -9,12 +9,14 @@
  *
  * vic-test-timeout: 300
  */
+#include <math.h>
+
 #include "imstop_common.h"
 #include "../lib/vt.h"
 
 #define NVEC 4
 #define N_TIMER 1500
-#define N_BURST 50000
+#define N_BIAS 20000
 
 static int fd_a, dev_a, fd_b, dev_b;
 static int efd_a[NVEC], efd_b[NVEC];
@@ -325,34 +327,49 @@ out:
 }
 
 /*
- * The latency budget (default 10000 a second and CPU): a burst far above
- * it is sampled, on both vectors of the burst; counts stay exact.
+ * Sampling is unbiased: two vectors with exactly N_BIAS raises each, one
+ * in a few long bursts, one in many short ones, interleaved, get the same
+ * share of timed raises, 1 in the sample period (the default), within
+ * five standard deviations of the binomial; counts stay exact.
  */
 static void test_sampling(void)
 {
 	const char *argv[] = { "-o", "json", "--cumulative", "3600", NULL };
+	const int bursts[2] = { 10, 400 };
 	struct imstop_run r;
 	struct jv *rec;
+	long long period, n[2];
 	unsigned int v;
+	int k;
 
 	if (!tap_ok(imstop_start(&r, argv) == 0, "sampling: imstop starts"))
 		goto out;
-	for (v = 0; v < 2; v++)
-		vt_signal(fd_a, v, N_BURST, 0);
+	for (k = 0; k < bursts[1]; k++) {
+		if (k % (bursts[1] / bursts[0]) == 0)
+			vt_signal(fd_a, 0, N_BIAS / bursts[0], 0);
+		vt_signal(fd_a, 1, N_BIAS / bursts[1], 0);
+	}
 	imstop_stop(&r, SIGINT);
 	rec = imstop_record(&r, -1);
-	tap_is(jint(jget(rec, "diag"), "lat_rate"), 10000,
-	       "sampling: budget 10000/s");
+	period = jint(jget(rec, "diag"), "sample_period");
+	tap_is(period, 64, "sampling: default period 64");
 	for (v = 0; v < 2; v++) {
 		const struct jv *row = imstop_vec(rec, dev_a, v);
 		const struct jv *lat = jget(row, "signal");
+		double want = (double)N_BIAS / (double)(period ? period : 1);
+		double sd = sqrt(want * (1.0 - 1.0 / (period ? period : 1)));
 
-		tap_is(jint(row, "signals"), N_BURST,
-		       "sampling: v%u: %d signals counted", v, N_BURST);
-		tap_ok(imstop_lat_sane(lat) && jint(lat, "count") < N_BURST / 2,
-		       "sampling: v%u: %lld of %d timed", v, jint(lat, "count"),
-		       N_BURST);
+		n[v] = jint(lat, "count");
+		tap_is(jint(row, "signals"), N_BIAS,
+		       "sampling: v%u: %d signals counted, in bursts of %d", v,
+		       N_BIAS, N_BIAS / bursts[v]);
+		tap_ok(imstop_lat_sane(lat) &&
+			       fabs((double)n[v] - want) <= 5 * sd,
+		       "sampling: v%u: %lld of %d timed (expected %.0f +- %.0f)",
+		       v, n[v], N_BIAS, want, 5 * sd);
 	}
+	printf("# sampling: %lld and %lld timed of %d raises each, period %lld\n",
+	       n[0], n[1], N_BIAS, period);
 	jfree(rec);
 out:
 	imstop_cleanup(&r);

@@ -465,8 +465,8 @@ static void check_none(void)
 int main(void)
 {
 	char port[32], uuid[VICDEV_UUID_LEN], params[64], q[128];
-	const char *argv[] = { "--prometheus", port,	       "-o", "json",
-			       "--cumulative", "--lat-rate=0", "1",  NULL };
+	const char *argv[] = { "--prometheus", port,  "-o", "json",
+			       "--cumulative", "-S1", "1",  NULL };
 	struct imstop_run r;
 	struct jv *rec = NULL;
 	double hist_count[NVEC];

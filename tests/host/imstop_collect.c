@@ -540,7 +540,7 @@ static void check_text(struct report *r)
 	r->tracepoints = "tp_btf";
 	r->eventfd_probe = "fentry";
 	r->eventfd_func = "eventfd_signal_mask";
-	r->lat_rate = 10000;
+	r->sample_period = 64;
 	r->max_rows = 100;
 	r->wide = false;
 	t = text_of(r);

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # In the guest: the benchmark suite, then the same generator run with imstop
-# and with the equivalent bpftrace script attached. JSON records on stdout.
+# (its default sampling, and every raise timed), with empty BPF programs on
+# the same tracepoints (the floor), and with the equivalent bpftrace script
+# attached. JSON records on stdout.
 #
 # usage: bench-guest.sh SAMPLES
 set -euo pipefail
@@ -20,6 +22,13 @@ insmod "$k/vic_mdev.ko"
 if [[ -x $VIC_BUILD/imstop ]]; then
 	"$bench" -n "$samples" -m tracer -l imstop \
 		-t "exec $VIC_BUILD/imstop -o json 1"
+	"$bench" -n "$samples" -m tracer -l imstop-all \
+		-t "exec $VIC_BUILD/imstop -S1 -o json 1"
+fi
+# The floor: empty programs where imstop has its two.
+if [[ -x $VIC_BUILD/tools/bpf-floor ]]; then
+	"$bench" -n "$samples" -m tracer -l floor \
+		-t "exec $VIC_BUILD/tools/bpf-floor"
 fi
 script=$VIC_ROOT/tools/bpftrace/viclat.bt
 if [[ -f $script ]] && command -v bpftrace >/dev/null; then

@@ -5,9 +5,9 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -33,7 +33,16 @@ const char *tp_mode_name(enum tp_mode m)
 
 const char *efd_mode_name(enum efd_mode m)
 {
-	return m == EFD_FENTRY ? "fentry" : m == EFD_KPROBE ? "kprobe" : "auto";
+	switch (m) {
+	case EFD_FENTRY:
+		return "fentry";
+	case EFD_KPROBE:
+		return "kprobe";
+	case EFD_NONE:
+		return "none";
+	default:
+		return "auto";
+	}
 }
 
 static bool is_perm(int ret)
@@ -129,19 +138,6 @@ int plan_attach(struct attach_plan *p, enum tp_mode tp, enum efd_mode efd)
 		return -1;
 	}
 
-	/* eventfd_signal_mask (6.0+: eventfd_signal calls it), else the old
-	 * eventfd_signal. */
-	if (btf__find_by_name_kind(vmlinux, "eventfd_signal_mask",
-				   BTF_KIND_FUNC) > 0)
-		p->func = "eventfd_signal_mask";
-	else if (btf__find_by_name_kind(vmlinux, "eventfd_signal",
-					BTF_KIND_FUNC) > 0)
-		p->func = "eventfd_signal";
-	else {
-		err("the kernel's BTF has neither eventfd_signal_mask nor eventfd_signal: no function to probe for eventfd signals");
-		goto out;
-	}
-
 	p->tp = tp;
 	if (p->tp == TP_AUTO) {
 		/* Without CAP_SYS_ADMIN, raw_tp. */
@@ -156,6 +152,23 @@ int plan_attach(struct attach_plan *p, enum tp_mode tp, enum efd_mode efd)
 	}
 
 	p->efd = efd;
+	p->func = NULL;
+	if (p->efd == EFD_NONE) {
+		ret = 0;
+		goto out;
+	}
+	/* eventfd_signal_mask (6.0+: eventfd_signal calls it), else the old
+	 * eventfd_signal. */
+	if (btf__find_by_name_kind(vmlinux, "eventfd_signal_mask",
+				   BTF_KIND_FUNC) > 0)
+		p->func = "eventfd_signal_mask";
+	else if (btf__find_by_name_kind(vmlinux, "eventfd_signal",
+					BTF_KIND_FUNC) > 0)
+		p->func = "eventfd_signal";
+	else {
+		err("the kernel's BTF has neither eventfd_signal_mask nor eventfd_signal: no function to probe for eventfd signals (--e2e)");
+		goto out;
+	}
 	if (p->efd != EFD_KPROBE) {
 		fentry = fentry_attaches(vmlinux, p->func);
 		if (is_perm(fentry)) {
@@ -221,88 +234,34 @@ static int fill_free_slots(struct tracer *t)
 	return 0;
 }
 
-/* CONFIG_HZ from the kernel's config file, 0 if not found. */
-static long hz_from_config(void)
-{
-	char path[128], line[256];
-	struct utsname u;
-	long hz = 0;
-	FILE *f;
-
-	if (uname(&u))
-		return 0;
-	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "CONFIG_HZ=%ld", &hz) == 1)
-			break;
-	}
-	fclose(f);
-	return hz;
-}
-
-/* jiffies and the monotonic time from /proc/timer_list; 0 on failure. */
-static int read_timer_list(unsigned long long *jiffies, long long *now)
-{
-	char line[256];
-	int got = 0;
-	FILE *f;
-
-	f = fopen("/proc/timer_list", "r");
-	if (!f)
-		return -1;
-	while (got != 3 && fgets(line, sizeof(line), f)) {
-		if (!(got & 1) && sscanf(line, "now at %lld nsecs", now) == 1)
-			got |= 1;
-		else if (!(got & 2) &&
-			 sscanf(line, "jiffies: %llu", jiffies) == 1)
-			got |= 2;
-	}
-	fclose(f);
-	return got == 3 ? 0 : -1;
-}
-
 /*
- * The kernel's HZ, for the latency budget: from its config file, else
- * measured on /proc/timer_list, else 250.
+ * Gaps between timed raises: the geometric distribution on 1, 2, ... of
+ * mean @period (P(gap = k) = p (1 - p)^(k - 1), p = 1 / @period), as
+ * IMS_GAPS quantiles, by inversion at the midpoints (i + 1/2) / IMS_GAPS.
+ * The BPF side picks one at random for every gap, so the gaps are drawn
+ * from the distribution itself, and the table's mean is the period to
+ * within a fraction of a percent, not to the luck of random draws. All 1
+ * for a period of 1. Returns the table's mean.
  */
-static long kernel_hz(bool verbose)
+static double draw_gaps(volatile __u32 *gaps, __u32 period)
 {
-	static const long common[] = { 100, 250, 300, 1000 };
-	unsigned long long j0, j1;
-	long long t0, t1;
-	long hz = hz_from_config(), best = 250;
-	double m;
-	size_t i;
+	double q = 1.0 - 1.0 / period, sum = 0;
+	int i;
 
-	if (hz > 0) {
-		if (verbose)
-			fprintf(stderr, "imstop: HZ %ld (kernel config)\n", hz);
-		return hz;
+	for (i = 0; i < IMS_GAPS; i++) {
+		double u = (i + 0.5) / IMS_GAPS, g;
+
+		g = period <= 1 ? 1 : ceil(log1p(-u) / log(q));
+		gaps[i] = g < 1 ? 1 : g > UINT32_MAX ? UINT32_MAX : (__u32)g;
+		sum += gaps[i];
 	}
-	if (read_timer_list(&j0, &t0) || usleep(200000) ||
-	    read_timer_list(&j1, &t1) || t1 <= t0) {
-		if (verbose)
-			fprintf(stderr, "imstop: HZ unknown, assuming %ld\n",
-				best);
-		return best;
-	}
-	m = (double)(j1 - j0) * 1e9 / (double)(t1 - t0);
-	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
-		if (fabs(m - common[i]) < fabs(m - best))
-			best = common[i];
-	}
-	if (verbose)
-		fprintf(stderr, "imstop: HZ %ld (measured %.0f)\n", best, m);
-	return best;
+	return sum / IMS_GAPS;
 }
 
 int tracer_load(struct tracer *t, const struct tracer_opts *o)
 {
 	struct bpf_program *prog;
-	long hz = o->lat_rate ? kernel_hz(o->verbose) : 250;
+	double mean;
 	int ret;
 
 	t->ncpus = libbpf_num_possible_cpus();
@@ -320,8 +279,12 @@ int tracer_load(struct tracer *t, const struct tracer_opts *o)
 		return ret;
 	}
 	t->skel->rodata->targ_dev = o->dev;
-	t->skel->rodata->lat_per_tick =
-		o->lat_rate ? (__u32)((o->lat_rate + hz - 1) / hz) : 0;
+	t->skel->rodata->sample_period = o->sample_period;
+	mean = draw_gaps(t->skel->rodata->gaps, o->sample_period);
+	if (o->verbose)
+		fprintf(stderr, "imstop: sample period %u, gaps of mean %.3f\n",
+			o->sample_period, mean);
+	t->skel->rodata->e2e = t->plan.efd != EFD_NONE;
 	bpf_map__set_max_entries(t->skel->maps.slots, t->max_vectors);
 	bpf_map__set_max_entries(t->skel->maps.free_slots, t->max_vectors);
 	bpf_map__set_max_entries(t->skel->maps.counts, t->max_vectors);
@@ -332,8 +295,10 @@ int tracer_load(struct tracer *t, const struct tracer_opts *o)
 		bpf_program__set_autoload(
 			prog, prog_wanted(&t->plan, bpf_program__name(prog)));
 	}
-	ret = bpf_program__set_attach_target(t->skel->progs.fentry_eventfd, 0,
-					     t->plan.func);
+	ret = t->plan.efd != EFD_FENTRY ?
+		      0 :
+		      bpf_program__set_attach_target(
+			      t->skel->progs.fentry_eventfd, 0, t->plan.func);
 	if (ret) {
 		err("cannot target %s with fentry: %s", t->plan.func,
 		    errstr(ret));

@@ -13,19 +13,20 @@
 #include "collect.h"
 
 enum tp_mode { TP_AUTO, TP_BTF, TP_RAW };
-enum efd_mode { EFD_AUTO, EFD_FENTRY, EFD_KPROBE };
+enum efd_mode { EFD_NONE, EFD_AUTO, EFD_FENTRY, EFD_KPROBE };
 
 struct attach_plan {
 	enum tp_mode tp; /* TP_BTF or TP_RAW once planned */
-	enum efd_mode efd; /* EFD_FENTRY or EFD_KPROBE once planned */
-	const char *func; /* the eventfd function probed */
+	/* EFD_FENTRY or EFD_KPROBE once planned (end to end), or EFD_NONE */
+	enum efd_mode efd;
+	const char *func; /* the eventfd function probed, NULL with EFD_NONE */
 };
 
 struct tracer_opts {
 	long long dev; /* -1: all */
 	long max_vectors;
 	long max_hists; /* capped to max_vectors */
-	long lat_rate; /* signal latency samples per second and CPU; 0: all */
+	__u32 sample_period; /* time one raise in this many, on average */
 	bool verbose;
 };
 
@@ -47,7 +48,8 @@ struct tracer {
 
 /*
  * Plan how to attach, from the modes asked for (TP_AUTO, EFD_AUTO: what
- * works); says why on failure.
+ * works; EFD_NONE: no eventfd probe, the latency ends at vic_deliver);
+ * says why on failure.
  */
 int plan_attach(struct attach_plan *p, enum tp_mode tp, enum efd_mode efd);
 

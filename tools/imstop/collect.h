@@ -122,7 +122,7 @@ void collect_start(struct collect *c);
 /*
  * Read the window since the last one (since collect_start() for the
  * first) into @r: everything but how it attached (tracepoints,
- * eventfd_probe, eventfd_func), lat_rate, max_rows, hist and the view's
+ * eventfd_probe, eventfd_func), sample_period, max_rows, hist and the view's
  * options, which are the caller's. @r's rows stay valid until
  * collect_done().
  */

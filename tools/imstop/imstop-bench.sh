@@ -4,7 +4,7 @@
 # imstop-bench.sh [ROUNDS]: the cost of tracing on the vic hot paths, in
 # the test VM ('make imstop-bench'). Each workload of imstop-load runs with
 # no tracer, with imstop (-o json 1: its default probes and latency
-# budget), with imstop timing every raise (--lat-rate=0), and with the
+# sampling), with imstop timing every raise (-S1), and with the
 # equivalent bpftrace script tools/imstop/imstop.bt, in ROUNDS (default 3)
 # rounds whose tracer order rotates, all in this one boot. Prints the
 # median ns per operation and the ratio traced / untraced (1.00 = free).
@@ -61,7 +61,7 @@ tracer_start() {
 	none) ;;
 	imstop | imstop-all)
 		local all=()
-		[[ $1 == imstop-all ]] && all=(--lat-rate=0)
+		[[ $1 == imstop-all ]] && all=(-S1)
 		"$b/imstop" -o json "${all[@]}" 1 >/dev/null 2>"$tmp/tracer.err" &
 		tracer_pid=$!
 		wait_for "$tmp/tracer.err" 'tracing' || return 1

@@ -54,7 +54,7 @@ static struct env {
 	enum efd_mode efd;
 	long max_vectors;
 	long max_hists;
-	long lat_rate; /* signal latency samples per second; 0: all */
+	long sample_period; /* time one raise in this many */
 	const char *prometheus; /* --prometheus [ADDR:]PORT */
 } env = {
 	.interval = 1.0,
@@ -62,7 +62,7 @@ static struct env {
 	.rows = -1,
 	.max_vectors = 16384,
 	.max_hists = 1024,
-	.lat_rate = 10000,
+	.sample_period = 64,
 };
 
 const char *argp_program_version = "imstop 1.0";
@@ -77,7 +77,8 @@ static const char argp_program_doc[] =
 	"Counts cover each interval (default 1 s), or the time since imstop\n"
 	"started with --cumulative; count reports, then exit (default: until\n"
 	"Ctrl-C). The text view has 80 columns: DEV NAME VEC TYPE, SIG/s (eventfd\n"
-	"signals per second), SIG p50 and p99 (raise -> eventfd signalled),\n"
+	"signals per second), SIG p50 and p99 (raise -> delivery, -e: -> eventfd\n"
+	"signalled; of one raise in -S on average), "
 	"PEND and DROP; -w adds ALLOC n and p50 (backing interrupt allocations)\n"
 	"and COOKIE n and p50 (cookie sets), 112 columns.\n"
 	"\n"
@@ -96,7 +97,7 @@ enum {
 	OPT_TRACEPOINTS,
 	OPT_EVENTFD_PROBE,
 	OPT_MAX_VECTORS,
-	OPT_LAT_RATE,
+	OPT_E2E,
 	OPT_MAX_HISTS,
 	OPT_PROMETHEUS,
 };
@@ -138,9 +139,14 @@ static const struct argp_option opts[] = {
 	  "Attach to the vic tracepoints as tp_btf, raw_tp or auto (default: "
 	  "tp_btf when vic.ko has BTF)",
 	  1 },
+	{ "e2e", 'e', NULL, 0,
+	  "End to end: the signal latency ends at the eventfd signal (a probe "
+	  "on the eventfd function), not at the delivery; a third BPF program "
+	  "on every raise",
+	  1 },
 	{ "eventfd-probe", OPT_EVENTFD_PROBE, "MODE", 0,
-	  "Probe eventfd signals with fentry, kprobe or auto (default: fentry "
-	  "when it attaches)",
+	  "With -e (implied): probe eventfd signals with fentry, kprobe or "
+	  "auto (default: fentry when it attaches)",
 	  1 },
 	{ "max-vectors", OPT_MAX_VECTORS, "N", 0,
 	  "Vectors the kernel map holds (default 16384)", 1 },
@@ -148,10 +154,10 @@ static const struct argp_option opts[] = {
 	  "Vectors with latency histograms (default 1024; they take 1.2 KiB "
 	  "per CPU each)",
 	  1 },
-	{ "lat-rate", OPT_LAT_RATE, "N", 0,
-	  "Time the signal latency of about N raises per second and CPU, "
-	  "sampled evenly, 0 for every raise (default 10000); counts are "
-	  "always exact",
+	{ "sample-period", 'S', "N", 0,
+	  "Time the signal latency of one raise in N on average, every raise "
+	  "with the same probability (default 64; 1: every raise); counts are "
+	  "the core's, always exact",
 	  1 },
 	{},
 };
@@ -284,10 +290,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid number of vectors '%s'",
 				   arg);
 		break;
-	case OPT_LAT_RATE:
-		if (parse_long(arg, 0, UINT32_MAX, &env.lat_rate))
-			argp_error(state, "invalid latency sample rate '%s'",
-				   arg);
+	case 'S':
+		if (parse_long(arg, 1, 1 << 30, &env.sample_period))
+			argp_error(state,
+				   "invalid sample period '%s' (1 to %d)", arg,
+				   1 << 30);
+		break;
+	case 'e':
+		if (env.efd == EFD_NONE)
+			env.efd = EFD_AUTO;
 		break;
 	case ARGP_KEY_ARG: {
 		char *end;
@@ -359,7 +370,7 @@ static void report_window(struct collect *c, const struct tracer *t,
 	r.tracepoints = tp_mode_name(t->plan.tp);
 	r.eventfd_probe = efd_mode_name(t->plan.efd);
 	r.eventfd_func = t->plan.func;
-	r.lat_rate = env.lat_rate;
+	r.sample_period = env.sample_period;
 	r.hist = env.hist;
 	r.wide = env.wide;
 	r.max_rows = default_rows();
@@ -517,7 +528,7 @@ int main(int argc, char **argv)
 		.dev = env.dev,
 		.max_vectors = env.max_vectors,
 		.max_hists = env.max_hists,
-		.lat_rate = env.lat_rate,
+		.sample_period = (__u32)env.sample_period,
 		.verbose = env.verbose,
 	};
 	ret = tracer_load(&t, &to);
@@ -556,10 +567,15 @@ int main(int argc, char **argv)
 	tracer_arm(&t);
 	collect_start(&c);
 	deadline = c.start;
-	fprintf(stderr,
-		"imstop: tracing vic (%s) and eventfd signals (%s on %s)%s; Ctrl-C to end\n",
-		tp_mode_name(t.plan.tp), efd_mode_name(t.plan.efd), t.plan.func,
-		env.dev >= 0 ? ", one device" : "");
+	if (t.plan.func)
+		fprintf(stderr,
+			"imstop: tracing vic (%s) and eventfd signals (%s on %s)%s; Ctrl-C to end\n",
+			tp_mode_name(t.plan.tp), efd_mode_name(t.plan.efd),
+			t.plan.func, env.dev >= 0 ? ", one device" : "");
+	else
+		fprintf(stderr, "imstop: tracing vic (%s)%s; Ctrl-C to end\n",
+			tp_mode_name(t.plan.tp),
+			env.dev >= 0 ? ", one device" : "");
 
 	for (;;) {
 		double sec = floor(env.interval);

@@ -106,8 +106,11 @@ static void text_header(const struct report *r)
 		printf("total");
 	else
 		printf("window %.2fs", r->window_s);
-	printf("  %s, %s:%s\n", r->tracepoints, r->eventfd_probe,
-	       r->eventfd_func);
+	if (r->eventfd_func)
+		printf("  %s, %s:%s\n", r->tracepoints, r->eventfd_probe,
+		       r->eventfd_func);
+	else
+		printf("  %s\n", r->tracepoints);
 	if (r->dev_filter >= 0)
 		printf("device: %lld", r->dev_filter);
 	else
@@ -126,10 +129,11 @@ static void text_header(const struct report *r)
 	       fmt_count(c[2], sizeof(c[2]), r->totals[C_ALLOCS]),
 	       fmt_count(c[3], sizeof(c[3]), r->totals[C_COOKIE_SETS]),
 	       fmt_count(c[4], sizeof(c[4]), r->missed));
-	if (r->lat_timed < r->totals[C_DELIVERED])
-		printf("SIG latency: %llu of %llu deliveries timed (--lat-rate)\n",
+	if (r->sample_period > 1)
+		printf("SIG latency: %llu of %llu deliveries timed (1 in %ld, -S)\n",
 		       (unsigned long long)r->lat_timed,
-		       (unsigned long long)r->totals[C_DELIVERED]);
+		       (unsigned long long)r->totals[C_DELIVERED],
+		       r->sample_period);
 	if (r->diag[IMS_DIAG_MAP_FULL] || r->diag[IMS_DIAG_NO_HIST] ||
 	    r->diag[IMS_DIAG_STALE] || r->diag[IMS_DIAG_OVERFLOW])
 		printf("latency lost: no slot %llu  no hist %llu  stale %llu  overflow %llu\n",
@@ -306,9 +310,12 @@ void output_json(const struct report *r)
 	       "\"final\":%s",
 	       r->elapsed_s, r->window_s, r->cumulative ? "true" : "false",
 	       r->final ? "true" : "false");
-	printf(",\"attach\":{\"tracepoints\":\"%s\",\"eventfd\":\"%s\","
-	       "\"eventfd_func\":\"%s\"}",
-	       r->tracepoints, r->eventfd_probe, r->eventfd_func);
+	printf(",\"attach\":{\"tracepoints\":\"%s\",\"eventfd\":\"%s\"",
+	       r->tracepoints, r->eventfd_probe);
+	if (r->eventfd_func)
+		printf(",\"eventfd_func\":\"%s\"}", r->eventfd_func);
+	else
+		printf(",\"eventfd_func\":null}");
 	printf(",\"dev_filter\":");
 	if (r->dev_filter >= 0)
 		printf("%lld", r->dev_filter);
@@ -326,7 +333,7 @@ void output_json(const struct report *r)
 	for (i = 0; i < IMS_DIAG_NR; i++)
 		printf(",\"%s\":%llu", diag_names[i],
 		       (unsigned long long)r->diag[i]);
-	printf(",\"lat_rate\":%ld,\"debugfs\":%s}", r->lat_rate,
+	printf(",\"sample_period\":%ld,\"debugfs\":%s}", r->sample_period,
 	       r->debugfs ? "true" : "false");
 	printf(",\"vectors\":[");
 	for (i = 0; i < n; i++) {

@@ -103,7 +103,7 @@ static const struct prom_counter {
 
 #define PROM_HIST "vic_signal_latency_seconds"
 #define PROM_HIST_HELP \
-	"Latency from vic_raise to the eventfd signal (the timed raises, see --lat-rate)."
+	"Latency from vic_raise to the delivery, or with --e2e to the eventfd signal (the timed raises, see --sample-period)."
 
 /*
  * A label value as OpenMetrics wants it: valid UTF-8, with backslash,

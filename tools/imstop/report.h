@@ -84,12 +84,12 @@ struct report {
 	unsigned long seq; /* record number, from 1 */
 	const char *tracepoints; /* "tp_btf" or "raw_tp" */
 	const char *eventfd_probe; /* "fentry" or "kprobe" */
-	const char *eventfd_func;
+	const char *eventfd_func; /* NULL: no eventfd probe (not e2e) */
 	long long dev_filter; /* -1: all */
 	__u64 totals[NR_COUNTERS];
 	__u64 diag[IMS_DIAG_NR];
 	__u64 missed; /* handler runs the kernel skipped (recursion) */
-	long lat_rate; /* signal latency timing budget, per s and CPU */
+	long sample_period; /* one raise in this many timed */
 	__u64 lat_timed; /* signal latencies timed */
 	int ndevs;
 	int nactive;
