@@ -12,13 +12,17 @@
 #   make deps       install the Debian packages everything needs (root)
 #   make clean      remove build/
 #
-#   make kernels    fetch and unpack the 6.12 and rt kernels into a cache
+#   make kernels    fetch and unpack the 6.12 and rt kernels into a cache,
+#                   and build the debug kernel there (make debug-kernel)
+#   make debug-kernel  build only the debug kernel: linux-source-6.1 with
+#                   KASAN, lockdep, kmemleak, UBSAN, ... (about 40 min on 2
+#                   cores the first time; 'make deps' does not build it)
 #
-# Variables: KERNEL=6.1|6.12|rt (kernel to build and boot; default 6.1, the
-# installed one), KVER=<version> (with KERNEL=6.1: another installed kernel;
-# default: the newest one with /boot/vmlinuz-KVER and its headers),
-# KERNEL_CACHE=<dir> (default ~/.cache/vic/kernels), T=<pattern> (tests to
-# run), VM_FLAGS=<run-vm options> (e.g. "--smp 4 --mem 4G"), V=1.
+# Variables: KERNEL=6.1|6.12|rt|debug (kernel to build and boot; default
+# 6.1, the installed one), KVER=<version> (with KERNEL=6.1: another
+# installed kernel; default: the newest one with /boot/vmlinuz-KVER and its
+# headers), KERNEL_CACHE=<dir> (default ~/.cache/vic/kernels), T=<pattern>
+# (tests to run), VM_FLAGS=<run-vm options> (e.g. "--smp 4 --mem 4G"), V=1.
 # Nothing is written outside build/ and the kernel cache.
 
 SHELL := /bin/bash
@@ -40,8 +44,11 @@ endif
 # KERNEL=6.1 (default) is the installed Debian kernel (/boot, /lib/modules).
 # KERNEL=6.12|rt are Debian's packages unpacked by 'make kernels' into a
 # cache (KERNEL_CACHE), never installed: KROOT is then the root of the
-# unpacked packages (boot/, lib/modules/, usr/src/). Their builds go to
-# build/KVER/ so that two kernels do not clobber each other.
+# unpacked packages (boot/, lib/modules/, usr/src/). KERNEL=debug is built
+# from linux-source-6.1 into the same cache by 'make debug-kernel'
+# (scripts/debug-kernel.sh), with the same layout; its build tree has a
+# vmlinux. Their builds go to build/KVER/ so that two kernels do not
+# clobber each other.
 
 KERNEL ?= 6.1
 KERNEL_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vic/kernels
@@ -54,28 +61,28 @@ KVERS := $(foreach v,$(patsubst /boot/vmlinuz-%,%,$(wildcard /boot/vmlinuz-*)),\
 	   $(if $(wildcard /lib/modules/$(v)/build),$(v)))
 KVER := $(shell printf '%s\n' $(KVERS) | sort -V | tail -n 1)
 endif
-else ifneq ($(filter 6.12 rt,$(KERNEL)),)
+else ifneq ($(filter 6.12 rt debug,$(KERNEL)),)
 KROOT := $(shell scripts/kernels.sh --print $(KERNEL))
 KVER := $(notdir $(firstword $(wildcard $(KROOT)/lib/modules/*)))
 BUILD := $(BUILD)/$(KVER)
 else
-$(error KERNEL=$(KERNEL): expected 6.1, 6.12 or rt)
+$(error KERNEL=$(KERNEL): expected 6.1, 6.12, rt or debug)
 endif
 export KVER KROOT
 export VIC_BUILD := $(abspath $(BUILD))
 
 KDIR := $(KROOT)/lib/modules/$(KVER)/build
 VMLINUZ := $(KROOT)/boot/vmlinuz-$(KVER)
-# The headers of newer kernels ship a vmlinux with BTF; else it is
-# extracted from the image.
+# The headers of newer kernels and the debug kernel's build tree have a
+# vmlinux with BTF; else it is extracted from the image.
 VMLINUX := $(or $(wildcard $(KDIR)/vmlinux),$(BUILD)/vmlinux-$(KVER))
 
 # Goals that work without a kernel; every other goal needs one.
-NO_KERNEL_GOALS := deps kernels clean format check-format check-checkpatch check-shell help
+NO_KERNEL_GOALS := deps kernels debug-kernel clean format check-format check-checkpatch check-shell help
 ifneq ($(filter-out $(NO_KERNEL_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
 ifneq ($(KERNEL),6.1)
 ifeq ($(KROOT),)
-$(error kernel $(KERNEL) is not in $(KERNEL_CACHE); run 'make kernels')
+$(error kernel $(KERNEL) is not in $(KERNEL_CACHE); run 'make $(if $(filter debug,$(KERNEL)),debug-kernel,kernels)')
 endif
 endif
 ifeq ($(KVER),)
@@ -256,7 +263,7 @@ check-shell:
 
 # --- Misc ----------------------------------------------------------------------
 
-.PHONY: deps kernels clean help
+.PHONY: deps kernels debug-kernel clean help
 # Under sudo, the cache is the invoking user's (as 'make test' will look
 # there), unless KERNEL_CACHE was given.
 deps:
@@ -264,11 +271,15 @@ deps:
 	$(if $(and $(SUDO_USER),$(filter-out command line environment,$(origin KERNEL_CACHE))),\
 	     sudo -u $(SUDO_USER) -H env -u VIC_KERNEL_CACHE )scripts/kernels.sh
 
+# 'make deps' fetches 6.12 and rt only: the debug kernel is a long build.
 kernels:
-	scripts/kernels.sh
+	scripts/kernels.sh 6.12 rt debug
+
+debug-kernel:
+	scripts/debug-kernel.sh
 
 clean:
 	rm -rf build
 
 help:
-	@sed -n '3,23s/^# \{0,1\}//p' Makefile
+	@sed -n '3,28s/^# \{0,1\}//p' Makefile

@@ -10,6 +10,7 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	libbpf-dev bpftool bpftrace clang llvm dwarves libelf-dev zlib1g-dev
 	sparse xz-utils gcc make libc6-dev pkg-config uuid-runtime
+	bc bison flex libssl-dev rsync cpio kmod
 	clang-format shellcheck
 	libmicrohttpd-dev
 	prometheus python3-prometheus-client curl

@@ -16,10 +16,15 @@
 # the entry exists. With --print NAME, only print the root of NAME (no
 # download); exit 1 when it is not in the cache.
 #
+# NAME debug is not fetched but built from linux-source-6.1, by
+# debug-kernel.sh (see there), into the same cache and layout; it takes
+# long the first time, so it is not among the default NAMEs (6.12 rt).
+#
 # Cache: $VIC_KERNEL_CACHE, else $XDG_CACHE_HOME/vic/kernels, else
 # ~/.cache/vic/kernels.
 set -euo pipefail
 
+here=$(dirname "$(realpath "$0")")
 cache=${VIC_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vic/kernels}
 
 die() {
@@ -120,5 +125,9 @@ fetch() {
 }
 
 for n in "${names[@]}"; do
-	fetch "$n"
+	if [[ $n == debug ]]; then
+		"$here/debug-kernel.sh"
+	else
+		fetch "$n"
+	fi
 done
