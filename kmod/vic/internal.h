@@ -166,11 +166,19 @@ static inline bool vic_vector_emulated(const struct vic_vector *vec)
  * Readers of the triggers on the delivery path. A preempt-disabled section
  * is an RCU reader too (since v4.20, synchronize_rcu() and call_rcu() wait
  * for it) and, unlike a preemptible RCU reader, costs no function call.
- * PREEMPT_RT, where the eventfd's spinlock sleeps, needs the latter.
+ * PREEMPT_RT, where the eventfd's spinlock sleeps, needs the latter; so
+ * does a kernel that checks lock nesting as RT would
+ * (PROVE_RAW_LOCK_NESTING: an eventfd signalled with preemption disabled
+ * is an "Invalid wait context" there), so that the debug kernel checks
+ * the form RT runs.
  */
+#define VIC_READ_PREEMPTIBLE					\
+	(IS_ENABLED(CONFIG_PREEMPT_RT) ||			\
+	 IS_ENABLED(CONFIG_PROVE_RAW_LOCK_NESTING))
+
 static __always_inline void vic_read_lock(void)
 {
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+	if (VIC_READ_PREEMPTIBLE)
 		rcu_read_lock();
 	else
 		rcu_read_lock_sched();
@@ -178,7 +186,7 @@ static __always_inline void vic_read_lock(void)
 
 static __always_inline void vic_read_unlock(void)
 {
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+	if (VIC_READ_PREEMPTIBLE)
 		rcu_read_unlock();
 	else
 		rcu_read_unlock_sched();
