@@ -25,6 +25,8 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include <vic_fire.h>
+
 #include "vic_mdev.h"
 
 /* The address part of the simulated messages (x86's MSI window). */
@@ -36,10 +38,10 @@
  * @cookie: the cookie the slot was programmed with
  * @virq: Linux interrupt of the slot, 0 when free
  * @owner: instance that owns the slot
- * @fire_lock: serializes the slot's messages
+ * @fire: the slot's messages, one at a time (see vic_fire.h)
  */
 struct vic_mdev_ims_slot {
-	raw_spinlock_t fire_lock;
+	struct vic_fire_queue fire;
 	struct msi_msg msg;
 	u64 cookie;
 	int virq;
@@ -162,14 +164,14 @@ static void vic_mdev_ims_free(void *priv, unsigned int slot, int virq)
  *
  * handle_simple_irq() drops an interrupt that arrives while its handler
  * runs on another CPU (as an edge interrupt would coalesce). Messages of
- * one slot are serialized instead, so that every raise is handled: the
- * device model promises one signal per raise.
+ * one slot go one at a time instead, so that every raise is handled (the
+ * device model promises one signal per raise), and the handler does not
+ * run under a lock.
  */
 static void vic_mdev_ims_fire(void *priv, unsigned int slot)
 {
 	struct vic_mdev_ims_store *st = &vic_mdev_ims;
 	struct vic_mdev_ims_slot *s;
-	unsigned long flags;
 	int virq;
 
 	if (WARN_ON_ONCE(slot >= st->nslots))
@@ -178,9 +180,7 @@ static void vic_mdev_ims_fire(void *priv, unsigned int slot)
 	virq = READ_ONCE(s->virq);
 	if (WARN_ON_ONCE(!virq))
 		return;
-	raw_spin_lock_irqsave(&s->fire_lock, flags);
-	generic_handle_irq_safe(virq);
-	raw_spin_unlock_irqrestore(&s->fire_lock, flags);
+	vic_fire_queue_fire(&s->fire, virq);
 }
 
 static const struct vic_ims_provider_ops vic_mdev_ims_ops = {
@@ -231,7 +231,7 @@ int vic_mdev_ims_store_init(unsigned int nslots)
 	if (!st->slots)
 		goto err_bitmap;
 	for (i = 0; i < nslots; i++)
-		raw_spin_lock_init(&st->slots[i].fire_lock);
+		vic_fire_queue_init(&st->slots[i].fire);
 
 	st->fwnode = irq_domain_alloc_named_fwnode("vic_mdev-ims");
 	if (!st->fwnode)

@@ -9,11 +9,12 @@
 #include <linux/wait.h>
 
 #include <vic.h>
+#include <vic_fire.h>
 
 /**
  * struct vt_ims - the test IMS provider
  * @lock: protects the slot bitmap, cookies and counters
- * @fire_lock: serializes firing, see vt_ims_fire()
+ * @fire: each slot's fires, one at a time (see vic_fire.h)
  * @nslots: number of slots
  * @virq_base: Linux IRQ number of slot 0
  * @used: slots in use
@@ -23,7 +24,7 @@
  */
 struct vt_ims {
 	struct mutex lock;	/* see above */
-	raw_spinlock_t fire_lock;	/* see above */
+	struct vic_fire_queue *fire;	/* one per slot, see above */
 	unsigned int nslots;
 	int virq_base;
 	unsigned long *used;
