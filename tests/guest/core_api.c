@@ -387,17 +387,12 @@ static void test_reset(void)
 
 int main(void)
 {
-	int i;
-
 	vt_load_modules();
 	dev_fd = vt_create(NVEC, SLOTS, &dev_id);
 	if (dev_fd < 0)
 		tap_bail("create a context on /dev/vic_test");
-	for (i = 0; i < NVEC; i++) {
-		efd[i] = efd_new();
-		if (efd[i] < 0)
-			tap_bail("eventfd");
-	}
+	if (efd_new_n(efd, NVEC))
+		tap_bail("eventfd");
 	test_context();
 	test_set_emulated();
 	test_cookie();

@@ -97,18 +97,15 @@ static void test_enable_disable(int32_t *fds)
 int main(void)
 {
 	int32_t fds[NVEC], none = -1;
-	int fd, dev, i;
+	int fd, dev;
 	long base;
 
 	vt_load_modules();
 	fd = vt_create(NVEC, SLOTS, &dev);
 	if (fd < 0)
 		tap_bail("creating a context with an IMS backend");
-	for (i = 0; i < NVEC; i++) {
-		fds[i] = efd_new();
-		if (fds[i] < 0)
-			tap_bail("eventfd");
-	}
+	if (efd_new_n(fds, NVEC))
+		tap_bail("eventfd");
 	base = refcnt();
 	tap_ok(base > 0, "vic.ko's refcnt is readable (%ld)", base);
 

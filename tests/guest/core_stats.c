@@ -215,17 +215,12 @@ static void test_gone(void)
 
 int main(void)
 {
-	int i;
-
 	vt_load_modules();
 	dev_fd = vt_create(NVEC, SLOTS, &dev_id);
 	if (dev_fd < 0)
 		tap_bail("create a context on /dev/vic_test");
-	for (i = 0; i < NVEC; i++) {
-		efd[i] = efd_new();
-		if (efd[i] < 0)
-			tap_bail("eventfd");
-	}
+	if (efd_new_n(efd, NVEC))
+		tap_bail("eventfd");
 	{
 		struct vic_test_range r = { .start = 0, .count = NEMUL };
 

@@ -142,4 +142,17 @@ static inline int efd_new(void)
 	return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
+/* @n new eventfds into @efd; 0, or -1 when one could not be made. */
+static inline int efd_new_n(int32_t *efd, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		efd[i] = efd_new();
+		if (efd[i] < 0)
+			return -1;
+	}
+	return 0;
+}
+
 #endif /* VIC_VT_H */
