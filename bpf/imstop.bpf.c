@@ -36,7 +36,7 @@ const volatile __s64 targ_dev = -1;
 /*
  * Time one raise in sample_period, each with the same probability: every
  * CPU counts down a gap between timed raises drawn from gaps[], which user
- * space fills with draws of the geometric distribution of mean
+ * space fills with the quantiles of the geometric distribution of mean
  * sample_period (all 1 for 1: every raise). A geometric gap is memoryless,
  * so whether a raise is timed does not depend on its vector, its CPU or its
  * place in a burst. See sample_now().
@@ -256,9 +256,9 @@ static __always_inline bool key_eq(const struct ims_key *a,
 }
 
 /*
- * A raise: only the raises the latency budget lets through are followed,
- * with their slot, along the stack to their delivery and signal. The
- * counts are the core's (see imstop.h).
+ * A raise: only the raises sample_now() picks are followed, with their
+ * slot, along the stack to their delivery and signal. The counts are the
+ * core's (see imstop.h).
  */
 static __always_inline int on_raise(__u32 dev, __u32 vector)
 {

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * imstop: a top for the vectors of the vic core. Per vector: raises,
- * deliveries, pends, drops, eventfd signals, interrupt allocations and
- * cookie sets, with signal (raise -> eventfd), allocation and cookie-set
- * latency distributions, from the vic tracepoints and a probe on the
- * eventfd signalling function. See docs/imstop.md.
+ * deliveries, pends, drops and eventfd signals (the core's own counters,
+ * from debugfs), interrupt allocations and cookie sets, with sampled
+ * signal (raise -> delivery, or -> eventfd with -e), allocation and
+ * cookie-set latency distributions, from the vic tracepoints (and, with
+ * -e, a probe on the eventfd signalling function). See docs/imstop.md.
  *
  * This file: the command line and the main loop. attach.c loads and
  * attaches the BPF programs, collect.c reads a window, output.c shows it.
