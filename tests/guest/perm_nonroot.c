@@ -3,7 +3,7 @@
  * Permissions: a user without privileges (uid/gid 65534, no supplementary
  * groups, no capabilities) cannot open an instance's VFIO group, the vic
  * debugfs files (not even with the debugfs root opened to everyone: the
- * files are 0400 root), /dev/vic_test, the mdev create/remove files, the
+ * files, stats too, are 0400 root), /dev/vic_test, the mdev create/remove files, the
  * writable module parameter or the vic tracepoints' controls, cannot grab
  * root's open VFIO device fd through /proc/PID/fd, cannot load or
  * unload modules, and cannot run imstop, which says which capabilities it
@@ -77,8 +77,8 @@ static int as_nobody(const char *path, int flags, const char *what)
 }
 
 /*
- * imstop as nobody: the kernel refuses its BPF programs, and it says what
- * it needs (exit status 1).
+ * imstop as nobody: the core's counters in debugfs are refused, and it
+ * says what it needs (exit status 1).
  */
 static void imstop_denied(void)
 {
@@ -114,9 +114,10 @@ static void imstop_denied(void)
 	waitpid(pid, &status, 0);
 	tap_is(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 1,
 	       "nobody: imstop exits 1");
-	if (!tap_ok(strstr(out, "need CAP_BPF and CAP_PERFMON, or root") !=
+	if (!tap_ok(strstr(out,
+			   "need CAP_DAC_READ_SEARCH (besides CAP_BPF and CAP_PERFMON), or root") !=
 			    NULL,
-		    "nobody: imstop says it needs CAP_BPF and CAP_PERFMON, or root"))
+		    "nobody: imstop says it needs CAP_DAC_READ_SEARCH, CAP_BPF and CAP_PERFMON, or root"))
 		tap_diag("imstop: %s", out);
 }
 
@@ -152,7 +153,7 @@ static void mode_is(const char *path, mode_t want, const char *desc)
 int main(void)
 {
 	char uuid[VICDEV_UUID_LEN], group[64], link[PATH_MAX], path[PATH_MAX];
-	char dbgdir[64], vectors[96], name[96], rootfd[64];
+	char dbgdir[64], vectors[96], name[96], stats[96], rootfd[64];
 	struct stat st;
 	struct vicdev d;
 	int id, fd, remounted;
@@ -175,6 +176,7 @@ int main(void)
 	snprintf(dbgdir, sizeof(dbgdir), VIC_DEBUGFS_ROOT "/%d", id);
 	snprintf(vectors, sizeof(vectors), "%s/vectors", dbgdir);
 	snprintf(name, sizeof(name), "%s/name", dbgdir);
+	snprintf(stats, sizeof(stats), "%s/stats", dbgdir);
 	snprintf(rootfd, sizeof(rootfd), "/proc/%d/fd/%d", getpid(), d.fd);
 
 	/* the VFIO group: 0600 root (the permission check comes before the
@@ -193,9 +195,12 @@ int main(void)
 	root_can(vectors, O_RDONLY, "read debugfs vectors");
 	mode_is(vectors, 0400, "debugfs vectors");
 	mode_is(name, 0400, "debugfs name");
+	mode_is(stats, 0400, "debugfs stats");
+	root_can(stats, O_RDONLY, "read debugfs stats");
 	denied(VIC_DEBUGFS_ROOT, 0, "opendir", "list " VIC_DEBUGFS_ROOT);
 	denied(vectors, O_RDONLY, "open", "read debugfs vectors");
 	denied(name, O_RDONLY, "open", "read debugfs name");
+	denied(stats, O_RDONLY, "open", "read debugfs stats");
 	/* even with the debugfs root opened to everyone */
 	remounted = !stat(DBGFS, &st) &&
 		    !mount(NULL, DBGFS, NULL, MS_REMOUNT, "mode=0755");
@@ -207,6 +212,8 @@ int main(void)
 		       "read debugfs vectors (debugfs root 0755)");
 		denied(name, O_RDONLY, "open",
 		       "read debugfs name (debugfs root 0755)");
+		denied(stats, O_RDONLY, "open",
+		       "read debugfs stats (debugfs root 0755)");
 		snprintf(opts, sizeof(opts), "mode=%04o", was);
 		mount(NULL, DBGFS, NULL, MS_REMOUNT, opts);
 		stat(DBGFS, &st);
