@@ -217,16 +217,36 @@ static __always_inline void lat_add(__u32 slot, __u32 kind, __u64 ns)
 }
 
 /* Push an entry; on overflow, forget what is stale and start over. */
+/*
+ * Take entry @i off the stack; the entries above it move down. Only the
+ * matched entry goes: a raise whose interrupt comes later (an MSI-X
+ * vector's, once the raising context enables interrupts again) may be
+ * delivered after the raises above it, and those are not stale.
+ */
+static __always_inline void inflight_remove(struct ims_cpu *f, int i)
+{
+	int j;
+
+	for (j = 0; j < IMS_INFLIGHT_MAX - 1; j++) {
+		if (j >= i && j + 1 < (int)f->depth)
+			f->e[j] = f->e[j + 1];
+	}
+	if (f->depth)
+		f->depth--;
+}
+
 static __always_inline void inflight_push(struct ims_cpu *f,
 					  const struct ims_key *key, __u32 slot,
 					  __u32 state, __u64 ts, __u64 trigger)
 {
 	__u32 d = f->depth;
 
+	/* Full: the oldest entry goes, the others move down. */
 	if (d >= IMS_INFLIGHT_MAX) {
 		diag_inc(f, IMS_DIAG_OVERFLOW);
-		f->diag[IMS_DIAG_STALE] += IMS_INFLIGHT_MAX;
-		d = 0;
+		diag_inc(f, IMS_DIAG_STALE);
+		inflight_remove(f, 0);
+		d = f->depth;
 	}
 	/* A no-op the verifier needs: d stays bounded in every copy. */
 	barrier_var(d);
@@ -283,12 +303,13 @@ static __always_inline int on_raise(__u32 dev, __u32 vector)
 }
 
 /*
- * A delivery: finds its timed raise on this CPU's stack, if any. A raise
- * delivered (not pended or dropped) ends its latency here, or, end to
- * end, waits for its signal. Entries above the match were raised and
- * never delivered here (a handler that did not run on this CPU, a task
- * that migrated): stale, dropped and counted. The clock is read first,
- * so that the latency holds as little of this program as it can.
+ * A delivery: finds its timed raise on this CPU's stack, the newest of its
+ * vector, if any. A raise delivered (not pended or dropped) ends its
+ * latency here, or, end to end, waits for its signal. An entry whose
+ * delivery never comes here (a handler that ran on another CPU, a task
+ * that migrated) is pushed out by newer ones: counted stale. The clock is
+ * read first, so that the latency holds as little of this program as it
+ * can.
  */
 static __always_inline int on_deliver(__u32 dev, __u32 vector, __u64 trigger,
 				      __u32 status)
@@ -310,17 +331,14 @@ static __always_inline int on_deliver(__u32 dev, __u32 vector, __u64 trigger,
 		if (i >= f->depth || f->e[i].state != IMS_RAISED ||
 		    !key_eq(&f->e[i].key, &key))
 			continue;
-		f->diag[IMS_DIAG_STALE] += f->depth - i - 1;
-		f->depth = i;
-		if (status != IMS_DELIVERED)
-			break;
-		if (!e2e) {
-			lat_add(f->e[i].slot, IMS_LAT_SIGNAL, now - f->e[i].ts);
+		if (status == IMS_DELIVERED && e2e) {
+			f->e[i].state = IMS_SIGNALLING;
+			f->e[i].trigger = trigger;
 			break;
 		}
-		f->e[i].state = IMS_SIGNALLING;
-		f->e[i].trigger = trigger;
-		f->depth = i + 1;
+		if (status == IMS_DELIVERED)
+			lat_add(f->e[i].slot, IMS_LAT_SIGNAL, now - f->e[i].ts);
+		inflight_remove(f, i);
 		break;
 	}
 	return 0;
@@ -343,10 +361,9 @@ static __always_inline int on_signal(__u64 ctx)
 		if (i >= f->depth || f->e[i].state != IMS_SIGNALLING ||
 		    f->e[i].trigger != ctx)
 			continue;
-		f->diag[IMS_DIAG_STALE] += f->depth - i - 1;
-		f->depth = i;
 		ts = f->e[i].ts;
 		slot = f->e[i].slot;
+		inflight_remove(f, i);
 		lat_add(slot, IMS_LAT_SIGNAL, bpf_ktime_get_ns() - ts);
 		return 0;
 	}

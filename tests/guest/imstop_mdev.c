@@ -150,8 +150,15 @@ static void check(const struct jv *rec)
 				       v < NR_EMULATED ? "emul" : mt_backend()),
 		       "vector %u: named %s, type %s", v, jstr(row, "name"),
 		       jstr(row, "type"));
-		tap_ok(imstop_lat_sane(jget(row, "signal")),
-		       "vector %u: signal latency sane", v);
+		if (!tap_ok(imstop_lat_sane(jget(row, "signal")),
+			    "vector %u: signal latency sane", v)) {
+			const struct jv *dg = jget(rec, "diag");
+
+			tap_diag("diag: stale %lld overflow %lld map_full %lld no_histogram %lld missed %lld",
+				 jint(dg, "stale"), jint(dg, "inflight_overflows"),
+				 jint(dg, "map_full"), jint(dg, "no_histogram"),
+				 jint(dg, "missed"));
+		}
 		if (v >= NR_EMULATED) {
 			const struct jv *al = jget(row, "alloc");
 
