@@ -154,10 +154,12 @@ static void check(const struct jv *rec)
 			    "vector %u: signal latency sane", v)) {
 			const struct jv *dg = jget(rec, "diag");
 
-			tap_diag("diag: stale %lld overflow %lld map_full %lld no_histogram %lld missed %lld",
-				 jint(dg, "stale"), jint(dg, "inflight_overflows"),
-				 jint(dg, "map_full"), jint(dg, "no_histogram"),
-				 jint(dg, "missed"));
+			tap_diag(
+				"diag: stale %lld overflow %lld map_full %lld no_histogram %lld missed %lld",
+				jint(dg, "stale"),
+				jint(dg, "inflight_overflows"),
+				jint(dg, "map_full"), jint(dg, "no_histogram"),
+				jint(dg, "missed"));
 		}
 		if (v >= NR_EMULATED) {
 			const struct jv *al = jget(row, "alloc");
