@@ -304,7 +304,7 @@ static const struct ims_key *slot_key(struct collect *c, int *i, int nkeys)
  * sorted once and merged: O(n log n) for n keys however many are new. A
  * key read twice (an iteration of a hash map starts over when the key it
  * continues from goes away) is read once. A row in neither source stays
- * (not seen), with its counts as they were.
+ * (gone from both), with its counts as they were.
  */
 static void build_table(struct collect *c)
 {
@@ -362,7 +362,6 @@ static void build_table(struct collect *c)
 			continue; /* a slot deleted meanwhile */
 		if (!r)
 			r = vrow_new(&key);
-		r->seen = inb || ind;
 		r->live = ind;
 		if (inb) {
 			vrow_set_slot(c, r, slot);

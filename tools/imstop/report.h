@@ -49,7 +49,6 @@ struct vrow {
 	char type[IMS_TYPE_LEN];
 	bool gone; /* the device was released or its id reused */
 	bool has_slot; /* in the BPF maps: latencies, slow-path counts */
-	bool seen; /* in the sources of this window */
 	bool live; /* in debugfs this window */
 	__u32 slot; /* in the BPF maps, if has_slot */
 	struct vtrack *track;
