@@ -4,12 +4,24 @@
 
 Reads vic-bench JSON records (one per line, labelled with their side, e.g.
 "base" or "candidate", or SIDE/TRACER for the generator with a tracer
-attached), pools the samples of each metric per side, and for each gated
-metric of the lane (icount: instruction counts; wall: wall-clock time) runs a one-sided Mann-Whitney U test (normal approximation with tie
-correction) for "the candidate is worse", plus a minimum effect size on the
-ratio of medians. A metric regresses when p < alpha AND the candidate's
-median is worse than the base's by more than the threshold. The change is
-reported with a bootstrap 95% confidence interval of the median ratio.
+attached). One record is one run: the samples of one module load. For each
+gated metric of the lane (icount: instruction counts; wall: wall-clock
+time) it runs a one-sided Mann-Whitney U test for "the candidate is worse"
+on the lane's unit of observation, plus a minimum effect size on the ratio
+of medians:
+
+  icount  the sample: an instruction count does not depend on the host, so
+          the samples of one run are as independent as those of two;
+  wall    the run, by its median: the host's load moves all the samples of
+          one run together, so pooling them would count one slow stretch of
+          the host as many independent observations.
+
+A metric regresses when p < alpha AND the candidate's median is worse than
+the base's by more than the threshold. The change is reported with a
+bootstrap 95% confidence interval of the median ratio, resampling units.
+The p-value is exact (every assignment of the units to the two sides) when
+there are few enough of them, else the normal approximation with tie
+correction.
 
 Writes a table to stdout, a JSON report and an SVG strip plot; exits 1 on
 any regression, 0 otherwise.
@@ -50,6 +62,13 @@ GATED = {
     },
 }
 
+# lane -> what one observation of the test is (see above).
+UNIT = {"icount": "sample", "wall": "run"}
+
+# Up to this many assignments of the units to the sides, the Mann-Whitney
+# p-value is computed exactly (C(16, 8) = 12870).
+EXACT_MAX = 20000
+
 # What each piece of the instrument times: when it differs between the
 # two sides, those metrics are not compared.
 INSTRUMENT = {
@@ -68,24 +87,61 @@ def median(xs):
     return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
-def mann_whitney_greater(a, b):
-    """P-value of H1: values in a tend to be greater than in b."""
-    n1, n2 = len(a), len(b)
-    pooled = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
-    ranks = [0.0] * len(pooled)
+def midranks(values):
+    """Ranks from 1 (ties get their mean rank) and the tie term sum(t^3-t)."""
+    order = sorted(range(len(values)), key=lambda k: values[k])
+    ranks = [0.0] * len(values)
     ties = 0.0
     i = 0
-    while i < len(pooled):
+    while i < len(order):
         j = i
-        while j + 1 < len(pooled) and pooled[j + 1][0] == pooled[i][0]:
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
             j += 1
-        r = (i + j) / 2 + 1
         for k in range(i, j + 1):
-            ranks[k] = r
+            ranks[order[k]] = (i + j) / 2 + 1
         t = j - i + 1
         ties += t ** 3 - t
         i = j + 1
-    r1 = sum(r for r, (_, side) in zip(ranks, pooled) if side == 0)
+    return ranks, ties
+
+
+def exact_greater(ranks, n1, r1):
+    """P(rank sum of n1 units drawn from ranks >= r1), every draw alike.
+
+    Counts the subsets by their rank sum, on doubled (integral) midranks.
+    """
+    twice = [round(2 * r) for r in ranks]
+    ways = [dict() for _ in range(n1 + 1)]  # ways[k][sum]: subsets of k
+    ways[0][0] = 1
+    for r in twice:
+        for k in range(n1, 0, -1):
+            for total, w in ways[k - 1].items():
+                ways[k][total + r] = ways[k].get(total + r, 0) + w
+    want = round(2 * r1)
+    hits = sum(w for total, w in ways[n1].items() if total >= want)
+    return hits / math.comb(len(ranks), n1)
+
+
+def min_p(n1, n2):
+    """The smallest p-value n1 and n2 units can give: 1 / C(n1 + n2, n1)."""
+    return 1 / math.comb(n1 + n2, n1)
+
+
+def min_units(alpha):
+    """The fewest units a side (as many on both) that can give p < alpha."""
+    n = 1
+    while min_p(n, n) >= alpha:
+        n += 1
+    return n
+
+
+def mann_whitney_greater(a, b):
+    """P-value of H1: values in a tend to be greater than in b."""
+    n1, n2 = len(a), len(b)
+    ranks, ties = midranks(list(a) + list(b))
+    r1 = sum(ranks[:n1])
+    if math.comb(n1 + n2, n1) <= EXACT_MAX:
+        return exact_greater(ranks, n1, r1)
     u1 = r1 - n1 * (n1 + 1) / 2
     mu = n1 * n2 / 2
     n = n1 + n2
@@ -127,9 +183,17 @@ def load(paths, base, cand, lane):
                                      f"record in the {lane} lane: {path}")
                 for name, m in rec["metrics"].items():
                     key = f"{tracer}:{name}" if tracer else name
-                    side.setdefault(key, []).extend(m["samples"])
+                    if m["samples"]:
+                        side.setdefault(key, []).append(m["samples"])
                     units[key] = m["unit"]
     return sides[base], sides[cand], units
+
+
+def observations(runs, lane):
+    """A metric's runs (lists of samples) as the lane's units."""
+    if UNIT[lane] == "run":
+        return [median(r) for r in runs]
+    return [v for r in runs for v in r]
 
 
 def not_compared(lane, base, cand, changed):
@@ -138,7 +202,8 @@ def not_compared(lane, base, cand, changed):
     for path in changed:
         for prefix in INSTRUMENT.get(path, ()):
             why[prefix] = f"the instrument differs ({path})"
-    fb, fc = base.get("signal_floor_insn"), cand.get("signal_floor_insn")
+    fb = observations(base.get("signal_floor_insn", []), lane)
+    fc = observations(cand.get("signal_floor_insn", []), lane)
     if lane == "icount" and fb and fc:
         moved = (median(fc) / median(fb) - 1) * 100
         if abs(moved) > FLOOR_TOLERANCE_PCT:
@@ -213,19 +278,37 @@ def main():
                                      args.lane)
     why = not_compared(args.lane, base_all, cand_all,
                        args.instrument_changed)
+    unit = UNIT[args.lane]
+    compared = []
+    for name, lower_better in GATED[args.lane].items():
+        base_runs = base_all.get(name, [])
+        cand_runs = cand_all.get(name, [])
+        if base_runs and cand_runs:
+            compared.append((name, lower_better, base_runs, cand_runs))
+    weak = [f"{name} ({len(observations(b, args.lane))} and "
+            f"{len(observations(c, args.lane))} {unit}s)"
+            for name, _, b, c in compared if not reason(why, name) and
+            min_p(len(observations(b, args.lane)),
+                  len(observations(c, args.lane))) >= args.alpha]
+    if weak:
+        # A gate that cannot fail is no gate: say so instead of passing.
+        print(f"gate: too few {unit}s to reach p < {args.alpha:g} on "
+              f"{', '.join(weak)}: the {args.lane} lane needs at least "
+              f"{min_units(args.alpha)} {unit}s a side (more rounds)",
+              file=sys.stderr)
+        return 2
+
     results, failed, skipped = [], False, []
     print(f"{'metric':30} {'base med':>11} {'cand med':>11} {'change':>8} "
           f"{'95% CI':>17} {'p':>8}  verdict")
-    for name, lower_better in GATED[args.lane].items():
-        base = base_all.get(name, [])
-        cand = cand_all.get(name, [])
-        if len(base) < 3 or len(cand) < 3:
-            continue
+    for name, lower_better, base_runs, cand_runs in compared:
         text = reason(why, name)
         if text:
             print(f"{name:30} not compared: {text}")
             skipped.append({"metric": name, "not_compared": text})
             continue
+        base = observations(base_runs, args.lane)
+        cand = observations(cand_runs, args.lane)
         mb, mc = median(base), median(cand)
         ratio = mc / mb if mb else float("inf")
         lo, hi = bootstrap_ci(base, cand)
@@ -239,8 +322,9 @@ def main():
                         "base_median": mb, "candidate_median": mc,
                         "change_pct": (ratio - 1) * 100,
                         "ci95_pct": [(lo - 1) * 100, (hi - 1) * 100],
-                        "p": p, "regressed": regressed,
-                        "base": base, "candidate": cand})
+                        "p": p, "regressed": regressed, "unit_of_test": unit,
+                        "base": base, "candidate": cand,
+                        "base_runs": base_runs, "candidate_runs": cand_runs})
         print(f"{name:30} {mb:11.4g} {mc:11.4g} {(ratio - 1) * 100:+7.1f}% "
               f"[{(lo - 1) * 100:+6.1f},{(hi - 1) * 100:+6.1f}]% {p:8.2g}  "
               f"{'REGRESSION' if regressed else 'ok'}")
