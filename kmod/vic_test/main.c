@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/rcuwait.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -35,7 +36,9 @@
  * @left: raises left to do
  * @done: raises done by the timer
  * @running: the timer is armed
- * @wq: VIC_TEST_TIMER_WAIT sleeps here
+ * @wait: where VIC_TEST_TIMER_WAIT sleeps; the timer wakes it from hard
+ *	IRQ, where a wait queue's lock would sleep on PREEMPT_RT
+ * @wait_lock: one waiter at a time, as @wait holds one
  */
 struct vt_file {
 	struct mutex lock;	/* see above */
@@ -49,7 +52,8 @@ struct vt_file {
 	u64 left;
 	u64 done;
 	bool running;
-	wait_queue_head_t wq;
+	struct rcuwait wait;
+	struct mutex wait_lock;	/* see above */
 };
 
 static int vt_signal_once(struct vic_ctx *ctx, u32 vector, u32 flags)
@@ -73,7 +77,7 @@ static enum hrtimer_restart vt_timer_fn(struct hrtimer *t)
 		return HRTIMER_RESTART;
 	}
 	WRITE_ONCE(vf->running, false);
-	wake_up(&vf->wq);
+	rcuwait_wake_up(&vf->wait);
 	return HRTIMER_NORESTART;
 }
 
@@ -274,7 +278,12 @@ static long vt_timer_wait(struct vt_file *vf, u64 __user *uarg)
 {
 	int ret;
 
-	ret = wait_event_interruptible(vf->wq, !READ_ONCE(vf->running));
+	ret = mutex_lock_interruptible(&vf->wait_lock);
+	if (ret)
+		return ret;
+	ret = rcuwait_wait_event(&vf->wait, !READ_ONCE(vf->running),
+				 TASK_INTERRUPTIBLE);
+	mutex_unlock(&vf->wait_lock);
 	if (ret)
 		return ret;
 	return put_user(vf->done, uarg);
@@ -315,7 +324,8 @@ static int vt_open(struct inode *inode, struct file *file)
 	if (!vf)
 		return -ENOMEM;
 	mutex_init(&vf->lock);
-	init_waitqueue_head(&vf->wq);
+	rcuwait_init(&vf->wait);
+	mutex_init(&vf->wait_lock);
 	hrtimer_init(&vf->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	vf->timer.function = vt_timer_fn;
 	file->private_data = vf;
@@ -329,6 +339,7 @@ static int vt_release(struct inode *inode, struct file *file)
 	hrtimer_cancel(&vf->timer);
 	vic_ctx_release(vf->ctx);
 	vt_ims_destroy(vf->ims);
+	mutex_destroy(&vf->wait_lock);
 	mutex_destroy(&vf->lock);
 	kfree(vf);
 	return 0;
