@@ -12,7 +12,9 @@
  * The delivery path (vic_raise(), vic_send_signal(), vic_deliver()) never
  * sleeps and takes no configuration lock: it may be called from hard-IRQ,
  * softirq and process context, on several CPUs at once, while SET_IRQS
- * replaces or drops the triggers.
+ * replaces or drops the triggers. On PREEMPT_RT, where signalling an eventfd
+ * may sleep, a raise from a context that cannot sleep is counted at once and
+ * delivered from an irq_work; vic_flush() waits for those deliveries.
  */
 #ifndef _VIC_H
 #define _VIC_H
@@ -169,6 +171,7 @@ int vic_send_signal(struct vic_ctx *ctx, unsigned int vector);
 int vic_raise(struct vic_ctx *ctx, unsigned int vector);
 void vic_deliver(struct vic_vector *vec);
 void vic_account_raise(struct vic_vector *vec);
+void vic_flush(struct vic_ctx *ctx);
 
 unsigned int vic_vector_index(const struct vic_vector *vec);
 struct vic_ctx *vic_vector_ctx(const struct vic_vector *vec);

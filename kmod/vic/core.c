@@ -8,8 +8,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/export.h>
 #include <linux/idr.h>
+#include <linux/irq_work.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -98,17 +100,25 @@ int vic_ctx_init(struct vic_ctx **pctx, const char *name, unsigned int nvec,
 	ctx->nvec = nvec;
 	ctx->layout = *layout;
 	mutex_init(&ctx->lock);
+	init_irq_work(&ctx->defer_work, vic_deferred_run);
+	ctx->deferred = bitmap_zalloc(nvec, GFP_KERNEL_ACCOUNT);
+	if (!ctx->deferred) {
+		ret = -ENOMEM;
+		goto err_free_id;
+	}
 
 	trace_vic_ctx_init(ctx->id, nvec);
 	ret = vic_vectors_alloc(ctx);
 	if (ret)
-		goto err_free_id;
+		goto err_free_bitmap;
 	vic_debugfs_add(ctx);
 	*pctx = ctx;
 	return 0;
 
-err_free_id:
+err_free_bitmap:
 	trace_vic_ctx_release(ctx->id);
+	bitmap_free(ctx->deferred);
+err_free_id:
 	ida_free(&vic_ida, ctx->id);
 err_free_name:
 	kfree(ctx->name);
@@ -141,7 +151,10 @@ void vic_ctx_release(struct vic_ctx *ctx)
 	ctx->ops = NULL;
 	ctx->backend_priv = NULL;
 
+	/* The last deferred deliveries, to no trigger now: dropped. */
+	irq_work_sync(&ctx->defer_work);
 	vic_vectors_free(ctx, ctx->nvec);
+	bitmap_free(ctx->deferred);
 	trace_vic_ctx_release(ctx->id);
 	ida_free(&vic_ida, ctx->id);
 	mutex_destroy(&ctx->lock);

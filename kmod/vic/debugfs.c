@@ -44,6 +44,7 @@ static void vic_stats_sum(struct vic_vector *vec, struct vic_vec_stats *sum)
 		sum->dropped += READ_ONCE(s->dropped);
 		sum->released += READ_ONCE(s->released);
 		sum->release_dropped += READ_ONCE(s->release_dropped);
+		sum->deferred += READ_ONCE(s->deferred);
 	}
 }
 
@@ -111,6 +112,7 @@ static void vic_stats_record_fill(struct vic_vector *vec,
 		.dropped = sum.dropped,
 		.released = sum.released,
 		.release_dropped = sum.release_dropped,
+		.deferred = sum.deferred,
 	};
 	if (vic_vector_emulated(vec))
 		r->flags |= VIC_STATS_EMULATED;

@@ -137,7 +137,13 @@ static int vic_ims_alloc(struct vic_ctx *ctx, struct vic_vector *vec,
 		goto err_free;
 	}
 	iv->virq = virq;
-	ret = request_irq(virq, vic_ims_handler, 0, vic_vector_name(vec), iv);
+	/*
+	 * Not threaded on RT: a threaded handler runs once for any number of
+	 * fires before it, and those raises would have no delivery. In hard
+	 * IRQ, vic_deliver() defers each delivery on RT, and counts them all.
+	 */
+	ret = request_irq(virq, vic_ims_handler, IRQF_NO_THREAD,
+			  vic_vector_name(vec), iv);
 	if (ret)
 		goto err_slot;
 	vic_vector_set_data(vec, iv);

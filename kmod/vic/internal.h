@@ -8,9 +8,11 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/delay.h>
+#include <linux/irq_work.h>
 #include <linux/irqbypass.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/stringify.h>
 #include <linux/types.h>
@@ -52,6 +54,8 @@ struct vic_trigger {
  * a raise and a delivery: readers add it to both (see vic_stats_sum()).
  * @released and @release_dropped count the pending bits that unmasking
  * released, signalled or not (bus mastering off); neither is a raise.
+ * @deferred counts the raises whose delivery was deferred (see
+ * vic_defer_delivery()); each is also counted where its delivery ended.
  */
 struct vic_vec_stats {
 	u64 raised;
@@ -61,6 +65,7 @@ struct vic_vec_stats {
 	u64 sent;
 	u64 released;
 	u64 release_dropped;
+	u64 deferred;
 };
 
 /**
@@ -75,6 +80,7 @@ struct vic_vec_stats {
  *	read under the configuration mutex only
  * @state: VIC_VEC_* mask, pending and bus master bits, and VIC_VEC_EMULATED:
  *	signalled by the frontend (set) or backed by the backend (clear)
+ * @ndeferred: raises whose deferred delivery has not run yet
  * @stats: per-CPU counters
  * @cookie: the cookie the next backing allocation uses
  * @alloc_cookie: the cookie the current backing was allocated with
@@ -94,6 +100,7 @@ struct vic_vector {
 	bool backed;
 	struct eventfd_ctx __rcu *eventfd;
 	atomic_t state;
+	atomic_t ndeferred;
 	struct vic_vec_stats __percpu *stats;
 	struct vic_trigger *trigger;
 	u64 cookie;
@@ -118,6 +125,8 @@ struct vic_vector {
  * @ops: backend operations, NULL when every vector is emulated
  * @backend_priv: backend's private data
  * @debugfs: the device's debugfs directory
+ * @defer_work: runs the deliveries deferred out of hard-IRQ context
+ * @deferred: bitmap of the vectors with deferred raises, @nvec bits
  * @vecs: the vector contexts, @nvec of them
  */
 struct vic_ctx {
@@ -131,10 +140,13 @@ struct vic_ctx {
 	const struct vic_backend_ops *ops;
 	void *backend_priv;
 	struct dentry *debugfs;
+	struct irq_work defer_work;
+	unsigned long *deferred;
 	struct vic_vector *vecs;
 };
 
 /* signal.c */
+void vic_deferred_run(struct irq_work *work);
 void vic_release_pending(struct vic_vector *vec);
 int vic_vector_set_trigger(struct vic_vector *vec, int fd);
 void vic_vector_reap(struct vic_ctx *ctx, u32 start, u32 count);
@@ -190,6 +202,24 @@ static __always_inline void vic_read_unlock(void)
 		rcu_read_unlock();
 	else
 		rcu_read_unlock_sched();
+}
+
+/*
+ * Where the eventfd cannot be signalled: on PREEMPT_RT its wait-queue lock
+ * sleeps, so a caller that cannot sleep (hard IRQ, interrupts off, a raw
+ * spinlock held) defers the delivery to an irq_work, which RT runs in a
+ * thread. A kernel that checks lock nesting as RT would (the debug test
+ * kernel) defers from hard IRQ, where lockdep reports the eventfd's lock
+ * unless the handler is one RT would thread: it cannot tell those apart,
+ * and deferring them too runs the path RT runs. Constant false elsewhere.
+ */
+static __always_inline bool vic_defer_delivery(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		return !preemptible();
+	if (IS_ENABLED(CONFIG_PROVE_RAW_LOCK_NESTING))
+		return in_hardirq();
+	return false;
 }
 
 #define vic_dereference(p)						\

@@ -84,6 +84,72 @@ out:
 	vic_read_unlock();
 }
 
+/*
+ * Defer the delivery of a raise of @vec to the context's irq_work: see
+ * vic_defer_delivery(). The raise is counted already; the delivery, when
+ * it runs, counts it as delivered, pended or dropped, by the state and
+ * trigger of that moment.
+ */
+static void vic_defer(struct vic_vector *vec)
+{
+	struct vic_ctx *ctx = vec->ctx;
+
+	this_cpu_inc(vec->stats->deferred);
+	atomic_inc(&vec->ndeferred);
+	/* Pairs with the fully ordered RMWs of vic_deferred_run(). */
+	smp_mb__after_atomic();
+	set_bit(vec->index, ctx->deferred);
+	irq_work_queue(&ctx->defer_work);
+}
+
+/*
+ * The context's irq_work: deliver every deferred raise, in a context where
+ * the eventfd may be signalled (a thread on RT; elsewhere an interrupt
+ * that RT would run in a thread). A raise deferred while this runs either
+ * is taken here, or finds its bit cleared and queues the work again.
+ */
+void vic_deferred_run(struct irq_work *work)
+{
+	struct vic_ctx *ctx = container_of(work, struct vic_ctx, defer_work);
+	unsigned int i;
+	int n;
+
+	for_each_set_bit(i, ctx->deferred, ctx->nvec) {
+		if (!test_and_clear_bit(i, ctx->deferred))
+			continue;
+		for (n = atomic_xchg(&ctx->vecs[i].ndeferred, 0); n > 0; n--)
+			__vic_deliver(&ctx->vecs[i]);
+	}
+}
+
+/* Deliver a raise of @vec now, or later where the eventfd cannot be signalled. */
+static __always_inline void vic_deliver_or_defer(struct vic_vector *vec)
+{
+	if (vic_defer_delivery())
+		vic_defer(vec);
+	else
+		__vic_deliver(vec);
+}
+
+/**
+ * vic_flush() - wait for the deferred deliveries of a device
+ * @ctx: the device context
+ *
+ * A raise from a context where the eventfd cannot be signalled (hard IRQ
+ * on PREEMPT_RT, see docs/core.md) is counted at once and delivered from
+ * an irq_work. Once this returns, every raise of @ctx made before the call
+ * has been delivered, pended or dropped. A no-op where nothing is ever
+ * deferred.
+ *
+ * Context: process; may sleep.
+ */
+void vic_flush(struct vic_ctx *ctx)
+{
+	might_sleep();
+	irq_work_sync(&ctx->defer_work);
+}
+EXPORT_SYMBOL_GPL(vic_flush);
+
 /**
  * vic_deliver() - deliver a raised vector to its trigger
  * @vec: the vector
@@ -95,11 +161,12 @@ out:
  * the trigger is signalled. Each call counts
  * exactly once as delivered, pended or dropped.
  *
- * Context: any, including hard-IRQ; never sleeps.
+ * Context: any, including hard-IRQ; never sleeps. On PREEMPT_RT, from a
+ * context that cannot sleep, the delivery is deferred (see vic_flush()).
  */
 void vic_deliver(struct vic_vector *vec)
 {
-	__vic_deliver(vec);
+	vic_deliver_or_defer(vec);
 }
 EXPORT_SYMBOL_GPL(vic_deliver);
 
@@ -166,7 +233,8 @@ static __always_inline bool vic_signal_fast(struct vic_vector *vec)
 
 	/* data_race(): one racy compare, see above */
 	if (unlikely(data_race(vec->state.counter) != VIC_VEC_EMULATED ||
-		     static_branch_unlikely(&vic_delivery_traced)))
+		     static_branch_unlikely(&vic_delivery_traced) ||
+		     vic_defer_delivery()))
 		return false;
 	vic_read_lock();
 	trig = vic_dereference(vec->eventfd);
@@ -185,7 +253,7 @@ static __always_inline bool vic_signal_fast(struct vic_vector *vec)
 static noinline void vic_signal_slow(struct vic_vector *vec)
 {
 	__vic_account_raise(vec);
-	__vic_deliver(vec);
+	vic_deliver_or_defer(vec);
 }
 
 /*
@@ -223,7 +291,7 @@ static noinline __noclone int vic_raise_slow(struct vic_ctx *ctx,
 	if (smp_load_acquire(&vec->backed))
 		ctx->ops->fire(ctx, vec);
 	else
-		__vic_deliver(vec);
+		vic_deliver_or_defer(vec);
 	vic_read_unlock();
 	return 0;
 }
@@ -242,7 +310,8 @@ static noinline __noclone int vic_raise_slow(struct vic_ctx *ctx,
  * The fast path of the intercepted operations a driver completes in
  * software: counts a raise of @vector and delivers it.
  *
- * Context: any, including hard-IRQ; never sleeps.
+ * Context: any, including hard-IRQ; never sleeps. On PREEMPT_RT, from a
+ * context that cannot sleep, the delivery is deferred (see vic_flush()).
  * Return: 0, or -EINVAL if @vector is out of range or not emulated.
  */
 int notrace vic_send_signal(struct vic_ctx *ctx, unsigned int vector)
@@ -267,7 +336,9 @@ EXPORT_SYMBOL_GPL(vic_send_signal);
  * backed vector fires its backing interrupt through the backend (whose
  * handler then calls vic_deliver()), or is dropped when it has none.
  *
- * Context: any, including hard-IRQ; never sleeps.
+ * Context: any, including hard-IRQ; never sleeps. On PREEMPT_RT, from a
+ * context that cannot sleep, the delivery of an emulated vector is
+ * deferred (see vic_flush()).
  * Return: 0, -EINVAL if @vector is out of range, or -EOPNOTSUPP if the
  * backend cannot fire interrupts in software.
  */

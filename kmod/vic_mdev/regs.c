@@ -3,8 +3,9 @@
  * vic_mdev: PCI config space and BAR0 registers.
  *
  * The MSI-X capability, table and PBA are the core's emulation. The raise
- * paths (DOORBELL, CMD) take no lock and never sleep; everything else is
- * serialized by the instance mutex.
+ * paths (DOORBELL, CMD) take no lock, and sleep only on PREEMPT_RT, to wait
+ * for the deliveries it defers; everything else is serialized by the
+ * instance mutex.
  */
 #include <linux/kernel.h>
 #include <linux/pci_regs.h>
@@ -304,7 +305,11 @@ static u64 vic_mdev_reg_read(struct vic_mdev *vm, unsigned int off)
 	case VIC_MDEV_REG_GEN_TOTAL:
 		return gen->total;
 	case VIC_MDEV_REG_GEN_CTRL:
-		return vic_mdev_gen_running(gen);
+		if (vic_mdev_gen_running(gen))
+			return 1;
+		/* Stopped: its raises are delivered once this reads 0 (RT). */
+		vic_flush(vm->ctx);
+		return 0;
 	case VIC_MDEV_REG_GEN_DONE:
 		return READ_ONCE(gen->done);
 	case VIC_MDEV_REG_GEN_ELAPSED_NS:
@@ -376,7 +381,7 @@ static void vic_mdev_reg_write(struct vic_mdev *vm, unsigned int off, u64 val)
 		vic_mdev_set_error(vm, ret);
 }
 
-/* The raise paths: no lock, no sleep. */
+/* The raise paths: no lock; sleep only on RT, for vic_flush(). */
 static bool vic_mdev_reg_raise(struct vic_mdev *vm, unsigned int off, u32 val)
 {
 	int ret;
@@ -394,6 +399,11 @@ static bool vic_mdev_reg_raise(struct vic_mdev *vm, unsigned int off, u32 val)
 	}
 	if (ret)
 		vic_mdev_set_error(vm, ret);
+	/*
+	 * Delivered when the write returns, on every kernel: on RT an IMS
+	 * vector's handler, which runs with interrupts off, defers it.
+	 */
+	vic_flush(vm->ctx);
 	return true;
 }
 

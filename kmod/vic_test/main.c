@@ -178,15 +178,15 @@ static long vt_signal(struct vt_file *vf, void __user *uarg)
 		return -ENODEV;
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	for (i = 0; i < arg.count; i++) {
+	for (i = 0, ret = 0; i < arg.count && !ret; i++) {
 		ret = vt_signal_once(ctx, arg.vector, arg.flags);
-		if (ret)
-			return ret;
-		if (fatal_signal_pending(current))
-			return -EINTR;
+		if (!ret && fatal_signal_pending(current))
+			ret = -EINTR;
 		cond_resched();
 	}
-	return 0;
+	/* A fired IMS slot's handler runs with interrupts off: RT defers. */
+	vic_flush(ctx);
+	return ret;
 }
 
 static long vt_set_irqs(struct vt_file *vf, void __user *uarg)
@@ -276,6 +276,7 @@ static long vt_ioctl_ctx(struct vt_file *vf, unsigned int cmd,
 
 static long vt_timer_wait(struct vt_file *vf, u64 __user *uarg)
 {
+	struct vic_ctx *ctx;
 	int ret;
 
 	ret = mutex_lock_interruptible(&vf->wait_lock);
@@ -286,6 +287,10 @@ static long vt_timer_wait(struct vt_file *vf, u64 __user *uarg)
 	mutex_unlock(&vf->wait_lock);
 	if (ret)
 		return ret;
+	/* The timer raises in hard IRQ: on RT their deliveries may wait. */
+	ctx = smp_load_acquire(&vf->ctx);	/* pairs with vt_create() */
+	if (ctx)
+		vic_flush(ctx);
 	return put_user(vf->done, uarg);
 }
 

@@ -63,13 +63,17 @@ struct vic_stats_header {
  * @released: pending bits released by an unmask that signalled the trigger
  * @release_dropped: pending bits released by an unmask while bus mastering
  *	was off (or without a trigger): nothing signalled
+ * @deferred: raises whose delivery was deferred out of a context that
+ *	cannot sleep (PREEMPT_RT only); each is counted again as delivered,
+ *	pended or dropped once its delivery ran
  *
  * raised == delivered + pended + dropped. One pending bit holds any number
  * of pended raises, and an unmask releases it once: @released +
  * @release_dropped counts the releases, at most @pended. The eventfd
  * signals the vector made are @delivered + @released. Counters are read
  * per CPU without stopping the raisers: a record read while the vector is
- * raised may see a raise counted and its delivery not yet.
+ * raised, or while deferred deliveries wait, may see a raise counted and
+ * its delivery not yet.
  */
 struct vic_stats_vector {
 	__u32 vector;
@@ -80,6 +84,7 @@ struct vic_stats_vector {
 	__u64 dropped;
 	__u64 released;
 	__u64 release_dropped;
+	__u64 deferred;
 };
 
 #endif /* _UAPI_VIC_STATS_H */
