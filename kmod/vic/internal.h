@@ -127,6 +127,8 @@ struct vic_vector {
  * @debugfs: the device's debugfs directory
  * @defer_work: runs the deliveries deferred out of hard-IRQ context
  * @deferred: bitmap of the vectors with deferred raises, @nvec bits
+ * @defer_queued: raises deferred so far
+ * @defer_done: deferred raises delivered (pended, dropped) so far
  * @vecs: the vector contexts, @nvec of them
  */
 struct vic_ctx {
@@ -142,6 +144,8 @@ struct vic_ctx {
 	struct dentry *debugfs;
 	struct irq_work defer_work;
 	unsigned long *deferred;
+	atomic64_t defer_queued;
+	atomic64_t defer_done;
 	struct vic_vector *vecs;
 };
 
