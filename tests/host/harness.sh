@@ -16,7 +16,8 @@
 #     session itself fails on the WARN, and the run is red; the fault
 #     fixtures (a BUG(), a soft lockup, a hung task, a sleep in atomic
 #     context, an interrupt nobody handles) each fail their own test with
-#     the detector's line; the fixture that asks for icount runs in a second
+#     the detector's line; a module that leaks fails its test where the
+#     kernel has kmemleak (the debug kernel), and passes elsewhere; the fixture that asks for icount runs in a second
 #     boot, which passes, and where guest time is not host time (it sleeps
 #     300 s of guest time in less host time, both boots included);
 #  2. run-vm returns a command's stdout and exit status;
@@ -107,6 +108,16 @@ inblock guest/fault_softlockup '^    # kernel tainted: .*L' "runner: ... soft lo
 inblock guest/fault_hung '^    #   .*INFO: task insmod:[0-9]+ blocked for more than' "runner: ... hung task"
 inblock guest/fault_atomic_sleep '^    #   .*BUG: scheduling while atomic: insmod' "runner: ... sleep in atomic context"
 inblock guest/fault_spurious '^    #   .*irq [0-9]+: nobody cared' "runner: ... spurious interrupt: nobody cared"
+kmemleak_kernel=
+if grep -qx 'CONFIG_DEBUG_KMEMLEAK=y' "${KROOT:-}/boot/config-$KVER" 2>/dev/null &&
+	! grep -qx 'CONFIG_DEBUG_KMEMLEAK_DEFAULT_OFF=y' "${KROOT:-}/boot/config-$KVER"; then
+	kmemleak_kernel=1
+	has "$tmp/run.out" '^not ok [0-9]+ - guest/fault_leak$' "runner: guest/fault_leak (exits 0) is not ok: kmemleak"
+	inblock guest/fault_leak '^    # kmemleak: [0-9]+ suspected leaks' "runner: ... with the suspects"
+	inblock guest/fault_leak '^    #   .*unreferenced object 0x[0-9a-f]+ \(size 4096\)' "runner: ... the leaked 4096 bytes"
+else
+	has "$tmp/run.out" '^ok [0-9]+ - guest/fault_leak$' "runner: guest/fault_leak passes: $KVER has no kmemleak"
+fi
 has "$tmp/run.out" '^ok [0-9]+ - guest/skip # SKIP fixture always skips$' "runner: exit 77 is a skip, with its reason"
 has "$tmp/run.out" '^not ok [0-9]+ - vm/session$' "runner: the session fails on the WARN"
 has "$tmp/run.out" '^ok [0-9]+ - guest/icount$' "runner: vic-test-vm: icount runs in the icount boot"
@@ -114,8 +125,13 @@ has "$tmp/run.out" '^ok [0-9]+ - vm/session-icount$' "runner: ... and that boot 
 tap_ok "[ $took -lt 300 ]" "runner: ... where 300 s of guest sleep took less host time (${took}s, both boots)"
 has "$tmp/run.out" '^ok 1 - host/alone$' "runner: vic-test-host: alone runs first, before the boots"
 has "$tmp/run.out" '^ok 2 - host/beside$' "runner: the other host tests run beside the guest boot"
-has "$tmp/run.out" '^1\.\.14$' "runner: plan 1..14"
-tap_is "$(tail -n 1 "$tmp/run.out")" "5 passed, 8 failed, 1 skipped" "runner: summary line"
+has "$tmp/run.out" '^1\.\.15$' "runner: plan 1..15"
+# fault_leak fails where the kernel has kmemleak (see above)
+if [[ -n $kmemleak_kernel ]]; then
+	tap_is "$(tail -n 1 "$tmp/run.out")" "5 passed, 9 failed, 1 skipped" "runner: summary line"
+else
+	tap_is "$(tail -n 1 "$tmp/run.out")" "6 passed, 8 failed, 1 skipped" "runner: summary line"
+fi
 
 # 2. Exit status and stdout come back.
 # shellcheck disable=SC2016 # expanded in the guest
