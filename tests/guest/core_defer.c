@@ -15,8 +15,8 @@
 #include <sys/utsname.h>
 
 #include "../lib/tap.h"
+#include "../lib/stats.h"
 #include "../lib/vt.h"
-#include "vic_stats_file.h"
 
 #define NVEC 4
 
@@ -52,12 +52,7 @@ static int kconfig_y(const char *sym)
 
 static struct vic_stats_vector rec(unsigned int v)
 {
-	struct vic_stats_vector r;
-
-	if (vic_stats_refresh(&sf))
-		tap_bail("reading the stats file");
-	vic_stats_get(&sf, v, &r);
-	return r;
+	return vt_stats_rec(&sf, v);
 }
 
 /* @count raises of @vector from the hrtimer, @burst per 50 us; waits. */

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "../lib/tap.h"
+#include "../lib/stats.h"
 #include "../lib/vt.h"
 #include "vic_debugfs.h"
-#include "vic_stats_file.h"
 
 #define NVEC 8
 #define SLOTS 4
@@ -24,12 +24,7 @@ static struct vic_stats_file sf;
 
 static struct vic_stats_vector rec(unsigned int v)
 {
-	struct vic_stats_vector r;
-
-	if (vic_stats_refresh(&sf))
-		tap_bail("reading the stats file");
-	vic_stats_get(&sf, v, &r);
-	return r;
+	return vt_stats_rec(&sf, v);
 }
 
 static int set_fd(unsigned int v, int32_t fd)
