@@ -154,6 +154,15 @@ USER_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -Itools/lib -Ikmod/include/uapi -
 USER_LDFLAGS := $(LDFLAGS) -pthread
 USER_LDLIBS := $(LDLIBS) -lm
 
+# The BPF toolchain of the components in mk/*.mk: CO-RE objects, bpftool
+# skeletons, libbpf.
+BPFTOOL ?= bpftool
+BPF_CLANG ?= clang
+BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	      -e 's/ppc64le/powerpc/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
+LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS := $(or $(shell pkg-config --libs libbpf 2>/dev/null),-lbpf)
+
 LIB_SRCS := $(wildcard tools/lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 GUEST_TEST_SRCS := $(wildcard tests/guest/*.c)

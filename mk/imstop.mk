@@ -14,10 +14,7 @@
 #   make imstop-bench [ROUNDS=N]   overhead measurement in the test VM
 #   make imstop-demo               imstop live over vic_mdev traffic
 
-BPFTOOL ?= bpftool
-BPF_CLANG ?= clang
-IMSTOP_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
-		 -e 's/ppc64le/powerpc/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
+IMSTOP_ARCH := $(BPF_ARCH)
 
 IMSTOP_BPF_DIR := $(BUILD)/bpf
 IMSTOP_VMLINUX_H := $(IMSTOP_BPF_DIR)/vmlinux.h
@@ -30,8 +27,6 @@ IMSTOP_OBJS := $(addprefix $(BUILD)/tools/imstop/,imstop.o attach.o collect.o \
 		output.o hist.o util.o prom.o)
 IMSTOP_LOAD_OBJS := $(BUILD)/tools/imstop/imstop-load.o
 
-LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
-LIBBPF_LIBS := $(or $(shell pkg-config --libs libbpf 2>/dev/null),-lbpf)
 # --prometheus: libmicrohttpd serves /metrics (tools/imstop/prom.c).
 MHD_CFLAGS := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
 MHD_LIBS := $(or $(shell pkg-config --libs libmicrohttpd 2>/dev/null),-lmicrohttpd)
