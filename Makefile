@@ -4,6 +4,8 @@
 #
 #   make            kernel modules (+ their BTF) and userspace test programs
 #   make test       build, then run every test (host tests + one guest boot)
+#   make test-kernels  'make test' on each kernel of KERNELS (default: 6.12
+#                   rt debug)
 #   make run        build, boot the test VM and run tools/demo.sh in it
 #   make vm         build, then an interactive shell in the test VM
 #   make check      checkpatch, sparse, clang-format, shellcheck, and the
@@ -84,7 +86,7 @@ VMLINUZ := $(KROOT)/boot/vmlinuz-$(KVER)
 VMLINUX := $(or $(wildcard $(KDIR)/vmlinux),$(BUILD)/vmlinux-$(KVER))
 
 # Goals that work without a kernel; every other goal needs one.
-NO_KERNEL_GOALS := deps kernels debug-kernel clean format check-format check-checkpatch check-shell help
+NO_KERNEL_GOALS := deps kernels debug-kernel test-kernels clean format check-format check-checkpatch check-shell help
 ifneq ($(filter-out $(NO_KERNEL_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
 ifneq ($(KERNEL),6.1)
 ifeq ($(KROOT),)
@@ -199,9 +201,25 @@ include $(sort $(wildcard mk/*.mk))
 
 # --- Tests and the VM ----------------------------------------------------------
 
-.PHONY: test run vm
+.PHONY: test test-kernels run vm
 test: all fixtures
 	tests/run $(T)
+
+# The kernel matrix: 'make test' on each of KERNELS in turn (each builds
+# its own tree in build/KVER/), then one line per kernel; fails if one did.
+KERNELS ?= 6.12 rt debug
+test-kernels:
+	@failed=(); for k in $(KERNELS); do \
+		echo "test-kernels: make test KERNEL=$$k"; \
+		SECONDS=0; \
+		if $(MAKE) --no-print-directory test KERNEL=$$k T='$(T)'; then \
+			r+=("$$k: passed in $${SECONDS}s"); \
+		else \
+			r+=("$$k: FAILED after $${SECONDS}s"); failed+=($$k); \
+		fi; \
+	done; \
+	printf 'test-kernels: %s\n' "$${r[@]}"; \
+	((!$${#failed[@]}))
 
 run: all
 	tests/vm/run-vm $(VM_FLAGS) -- tools/demo.sh
