@@ -37,9 +37,13 @@
 /* The workload's process name, as bpftrace's comm shows it. */
 #define BT_COMM "vicwork"
 
-/* Generous limits: bpftrace is slow to start under TCG. */
-#define BT_START_MS 90000
-#define BT_STOP_MS 60000
+/*
+ * Generous limits: bpftrace is slow to start under TCG, and slower on the
+ * debug kernel (its BTF is larger, every path is checked): times the time
+ * scale.
+ */
+#define BT_START_MS (90000 * tap_time_scale())
+#define BT_STOP_MS (60000 * tap_time_scale())
 
 static inline long long bt_now_ms(void)
 {

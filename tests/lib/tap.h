@@ -15,6 +15,19 @@
 static int tap_n;
 static int tap_failed;
 
+/*
+ * The time scale of the kernel under test: $VIC_TIMEOUT_SCALE (tests/run
+ * passes it on to the guest; 4 on the debug kernel), else 1. A test's own
+ * waits for something slow, such as bpftrace starting, take it times this.
+ */
+static inline int tap_time_scale(void)
+{
+	const char *s = getenv("VIC_TIMEOUT_SCALE");
+	int v = s ? atoi(s) : 1;
+
+	return v >= 1 && v <= 99 ? v : 1;
+}
+
 static inline int tap_ok(int cond, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
