@@ -291,8 +291,9 @@ static int inject(const struct op *op)
 			       "%s: passes once its %u allocations failed",
 			       op->name, n - 1);
 			tap_diag(
-				"%s: %u allocations of the modules when none fails",
-				op->name, faultinj_seen(fi));
+				"%s: %u allocations of the modules when none fails, and %u __GFP_NOFAIL",
+				op->name, faultinj_seen(fi),
+				faultinj_nofail(fi));
 			op->done(what);
 			return n - 1;
 		}

@@ -324,6 +324,11 @@ unsigned int faultinj_seen(const struct faultinj *fi)
 	return fi->skel->bss->st.seen;
 }
 
+unsigned int faultinj_nofail(const struct faultinj *fi)
+{
+	return (unsigned int)fi->skel->bss->st.nofail;
+}
+
 static bool fi_in_modules(const struct faultinj *fi, uint64_t addr)
 {
 	const struct fi_state *st = &fi->skel->bss->st;

@@ -40,10 +40,12 @@ void faultinj_arm(struct faultinj *fi, unsigned int nth);
 /*
  * Disarm. Returns whether the nth allocation was failed, and then fills
  * @pt (if not NULL). faultinj_seen(): the modules' allocations counted
- * while armed.
+ * while armed, but for the __GFP_NOFAIL ones.
  */
 bool faultinj_disarm(struct faultinj *fi, struct fi_point *pt);
 unsigned int faultinj_seen(const struct faultinj *fi);
+/* The modules' __GFP_NOFAIL allocations while armed: never failed. */
+unsigned int faultinj_nofail(const struct faultinj *fi);
 
 /*
  * @pt's frames from the allocator up to the first one in the modules,
