@@ -20,6 +20,10 @@
  * between a raise and its signal in the interrupted context. Without e2e
  * the eventfd probe is not attached: two programs per raise.
  *
+ * Where the core defers a delivery out of hard IRQ (PREEMPT_RT, the debug
+ * kernel), the raise and its delivery run apart, tied by the vic_defer and
+ * vic_defer_run events: see on_defer(). Elsewhere those never fire.
+ *
  * Hot path cost of a raise that is not timed: one per-CPU array lookup and
  * a decrement in each program. A timed raise adds the slot's hash lookup,
  * two clock reads and the histogram update.
@@ -99,6 +103,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ims_dev);
 } devs SEC(".maps");
+
+/* Timed raises waiting for their deferred delivery (see on_defer()). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IMS_DEFERRED_MAX);
+	__type(key, struct ims_defer_key);
+	__type(value, struct ims_deferred);
+} deferred SEC(".maps");
 
 /* Start times of allocations and cookie sets (slow path, may sleep). */
 struct start_key {
@@ -303,6 +315,113 @@ static __always_inline int on_raise(__u32 dev, __u32 vector)
 }
 
 /*
+ * Deferred delivery (PREEMPT_RT and the debug kernel, from hard IRQ): the
+ * core counts and traces the raise (vic_raise), then defers its delivery
+ * to its irq_work (vic_defer), which delivers the deferred raises of each
+ * vector in order, each announced by vic_defer_run, later, in another
+ * context and maybe on another CPU. The pair of events of one raise has
+ * the same dev, vector and seq, which key a timed raise in the deferred
+ * map from one to the other.
+ *
+ * vic_defer runs in the call that raised, right after the raise's own
+ * vic_raise: the raise is the newest entry on this CPU's stack if it was
+ * timed and no raise on this CPU came between (an interrupt's): then the
+ * countdown still reads 0. Otherwise the deferral is not followed, and an
+ * entry of this raise, if any, is pushed out as stale later.
+ */
+static __always_inline int on_defer(__u32 dev, __u32 vector, __u32 seq)
+{
+	struct ims_defer_key dk = { .seq = seq };
+	struct ims_deferred v;
+	struct ims_inflight *e;
+	struct ims_cpu *f;
+	__u32 d;
+
+	if (skip_dev(dev))
+		return 0;
+	f = cpu_get();
+	if (!f || !f->depth || (sample_period > 1 && f->countdown))
+		return 0;
+	d = f->depth - 1;
+	barrier_var(d);
+	d &= IMS_INFLIGHT_MAX - 1;
+	e = &f->e[d];
+	make_key(&dk.key, dev, vector);
+	if (e->state != IMS_RAISED || !key_eq(&e->key, &dk.key))
+		return 0;
+	v.slot = e->slot;
+	v.pad = 0;
+	v.ts = e->ts;
+	if (bpf_map_update_elem(&deferred, &dk, &v, BPF_NOEXIST))
+		diag_inc(f, IMS_DIAG_OVERFLOW);
+	f->depth = d;
+	return 0;
+}
+
+/*
+ * The deferred delivery of raise @seq begins: its vic_deliver comes next,
+ * in this task (see deferred_deliver()). Its raise's entry, if it was
+ * timed, moves from the deferred map to this CPU.
+ */
+static __always_inline int on_defer_run(__u32 dev, __u32 vector, __u32 seq)
+{
+	struct ims_defer_key dk = { .seq = seq };
+	struct ims_deferred *v;
+	struct ims_cpu *f;
+
+	if (skip_dev(dev))
+		return 0;
+	f = cpu_get();
+	if (!f)
+		return 0;
+	if (f->dr.active && f->dr.timed)
+		diag_inc(f, IMS_DIAG_STALE);
+	make_key(&dk.key, dev, vector);
+	f->dr.key = dk.key;
+	f->dr.tid = (__u32)bpf_get_current_pid_tgid();
+	f->dr.active = 1;
+	f->dr.timed = 0;
+	v = bpf_map_lookup_elem(&deferred, &dk);
+	if (!v)
+		return 0;
+	f->dr.timed = 1;
+	f->dr.slot = v->slot;
+	f->dr.ts = v->ts;
+	bpf_map_delete_elem(&deferred, &dk);
+	return 0;
+}
+
+/*
+ * Is this the deferred delivery that vic_defer_run announced? Yes if it
+ * runs in that task, for that vector: it ends its raise's latency, if
+ * timed and delivered, or, end to end, waits on the stack for its signal.
+ * A delivery in another task (one that preempted the irq_work thread) is
+ * not, and goes to the stack.
+ */
+static __always_inline bool deferred_deliver(struct ims_cpu *f, __u32 dev,
+					     __u32 vector, __u64 trigger,
+					     __u32 status)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct ims_key key;
+
+	if ((__u32)bpf_get_current_pid_tgid() != f->dr.tid)
+		return false;
+	make_key(&key, dev, vector);
+	if (!key_eq(&key, &f->dr.key))
+		return false;
+	f->dr.active = 0;
+	if (!f->dr.timed || status != IMS_DELIVERED)
+		return true;
+	if (e2e)
+		inflight_push(f, &key, f->dr.slot, IMS_SIGNALLING, f->dr.ts,
+			      trigger);
+	else
+		lat_add(f->dr.slot, IMS_LAT_SIGNAL, now - f->dr.ts);
+	return true;
+}
+
+/*
  * A delivery: finds its timed raise on this CPU's stack, the newest of its
  * vector, if any. A raise delivered (not pended or dropped) ends its
  * latency here, or, end to end, waits for its signal. An entry whose
@@ -322,7 +441,11 @@ static __always_inline int on_deliver(__u32 dev, __u32 vector, __u64 trigger,
 	if (skip_dev(dev) || status == IMS_RELEASED)
 		return 0;
 	f = cpu_get();
-	if (!f || !f->depth)
+	if (!f)
+		return 0;
+	if (f->dr.active && deferred_deliver(f, dev, vector, trigger, status))
+		return 0;
+	if (!f->depth)
 		return 0;
 	if (!e2e)
 		now = bpf_ktime_get_ns();
@@ -473,6 +596,9 @@ VIC_EVENT(vic_ctx_release, on_ctx_release(dev), u32 dev)
 VIC_EVENT(vic_raise, on_raise(dev, vector), u32 dev, u32 vector, u32 emulated)
 VIC_EVENT(vic_deliver, on_deliver(dev, vector, trigger, status), u32 dev,
 	  u32 vector, u64 trigger, u32 status)
+VIC_EVENT(vic_defer, on_defer(dev, vector, seq), u32 dev, u32 vector, u32 seq)
+VIC_EVENT(vic_defer_run, on_defer_run(dev, vector, seq), u32 dev, u32 vector,
+	  u32 seq)
 VIC_EVENT(vic_irq_alloc_start, on_start(dev, vector, IMS_LAT_ALLOC), u32 dev,
 	  u32 vector, u64 cookie)
 VIC_EVENT(vic_irq_alloc_end, on_end(dev, vector, IMS_LAT_ALLOC, ret), u32 dev,

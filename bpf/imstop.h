@@ -97,7 +97,7 @@ struct ims_dev {
 enum ims_diag {
 	IMS_DIAG_EVENTFD_CALLS, /* eventfd signals seen, ours or not */
 	IMS_DIAG_STALE, /* a timed raise whose delivery never came */
-	IMS_DIAG_OVERFLOW, /* per-CPU in-flight stack overflowed */
+	IMS_DIAG_OVERFLOW, /* in-flight stack or deferred map full */
 	IMS_DIAG_MAP_FULL, /* a vector found no free slot */
 	IMS_DIAG_NO_HIST, /* a latency for a slot without a histogram */
 	IMS_DIAG_NR,
@@ -124,11 +124,54 @@ struct ims_inflight {
 	__u64 trigger; /* eventfd_ctx address, once delivered */
 };
 
+/*
+ * A raise whose delivery the core deferred to its irq_work (PREEMPT_RT,
+ * the debug kernel: docs/core.md), while it waits for that delivery: the
+ * deferred map, keyed by the raise's vector instance and its deferral
+ * sequence number (the vic_defer and vic_defer_run tracepoints), holds
+ * the timed ones.
+ */
+struct ims_defer_key {
+	struct ims_key key;
+	__u32 seq;
+};
+
+struct ims_deferred {
+	__u32 slot;
+	__u32 pad;
+	__u64 ts; /* of the raise */
+};
+
+/* At most this many timed raises wait for a deferred delivery at once. */
+#define IMS_DEFERRED_MAX 8192
+
+/*
+ * User space forgets a deferred entry this old: counted stale. Only a
+ * vic_defer_run that ran before its raise's vic_defer (two runs of the
+ * irq_work overlapping on two CPUs) leaves one behind.
+ */
+#define IMS_DEFERRED_STALE_NS (5ULL * 1000000000ULL)
+
+/*
+ * The deferred delivery a vic_defer_run announced, until its vic_deliver:
+ * that one is told by the task it runs in (an RT irq_work thread can be
+ * preempted in between) and ends the latency of its raise if timed.
+ */
+struct ims_defer_run {
+	struct ims_key key;
+	__u32 tid;
+	__u32 slot;
+	__u32 active; /* a deferred vic_deliver is due */
+	__u32 timed; /* and its raise was timed: ts, slot */
+	__u64 ts;
+};
+
 struct ims_cpu {
 	__u64 diag[IMS_DIAG_NR];
 	__u32 countdown; /* raises until the next timed one, 0: draw a gap */
 	__u32 depth;
 	struct ims_inflight e[IMS_INFLIGHT_MAX];
+	struct ims_defer_run dr;
 };
 
 /* Gaps between timed raises that user space draws for the BPF side. */

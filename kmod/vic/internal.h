@@ -80,11 +80,14 @@ struct vic_vec_stats {
  *	read under the configuration mutex only
  * @state: VIC_VEC_* mask, pending and bus master bits, and VIC_VEC_EMULATED:
  *	signalled by the frontend (set) or backed by the backend (clear)
- * @ndeferred: raises whose deferred delivery has not run yet
+ * @defer_seq: raises of this vector deferred so far; the sequence number of
+ *	the next one (vic_defer, vic_defer_run tracepoints)
  * @stats: per-CPU counters
  * @cookie: the cookie the next backing allocation uses
  * @alloc_cookie: the cookie the current backing was allocated with
  * @virq: Linux IRQ number of the backing interrupt, 0 when none
+ * @defer_next: sequence number of the first deferred raise whose delivery
+ *	no run of the context's irq_work has taken yet
  * @bdata: backend's per-vector data
  * @msg_addr_lo: MSI-X table: message address, low dword
  * @msg_addr_hi: MSI-X table: message address, high dword
@@ -100,12 +103,13 @@ struct vic_vector {
 	bool backed;
 	struct eventfd_ctx __rcu *eventfd;
 	atomic_t state;
-	atomic_t ndeferred;
+	atomic_t defer_seq;
 	struct vic_vec_stats __percpu *stats;
 	struct vic_trigger *trigger;
 	u64 cookie;
 	u64 alloc_cookie;
 	int virq;
+	atomic_t defer_next;
 	void *bdata;
 	u32 msg_addr_lo;
 	u32 msg_addr_hi;

@@ -89,15 +89,19 @@ out:
  * Defer the delivery of a raise of @vec to the context's irq_work: see
  * vic_defer_delivery(). The raise is counted already; the delivery, when
  * it runs, counts it as delivered, pended or dropped, by the state and
- * trigger of that moment.
+ * trigger of that moment. Each deferred raise of a vector gets the next
+ * sequence number of that vector, which the vic_defer and vic_defer_run
+ * tracepoints show, so that a tracer follows the raise to its delivery.
  */
 static void vic_defer(struct vic_vector *vec)
 {
 	struct vic_ctx *ctx = vec->ctx;
+	u32 seq;
 
 	this_cpu_inc(vec->stats->deferred);
 	atomic64_inc(&ctx->defer_queued);
-	atomic_inc(&vec->ndeferred);
+	seq = atomic_fetch_inc(&vec->defer_seq);
+	trace_vic_defer(ctx->id, vec->index, seq);
 	/* Pairs with the fully ordered RMWs of vic_deferred_run(). */
 	smp_mb__after_atomic();
 	set_bit(vec->index, ctx->deferred);
@@ -105,23 +109,44 @@ static void vic_defer(struct vic_vector *vec)
 }
 
 /*
+ * Claim the deferred raises of @vec that no run has taken: [*first, end).
+ * Two runs of the irq_work may overlap on two CPUs: each takes its own
+ * range, in sequence order.
+ */
+static u32 vic_defer_claim(struct vic_vector *vec, u32 *first)
+{
+	u32 end = atomic_read(&vec->defer_seq);
+	int start = atomic_read(&vec->defer_next);
+
+	do {
+		if ((s32)(end - (u32)start) <= 0)
+			return 0;
+	} while (!atomic_try_cmpxchg(&vec->defer_next, &start, end));
+	*first = start;
+	return end - (u32)start;
+}
+
+/*
  * The context's irq_work: deliver every deferred raise, in a context where
  * the eventfd may be signalled (a thread on RT; elsewhere an interrupt
  * that RT would run in a thread). A raise deferred while this runs either
- * is taken here, or finds its bit cleared and queues the work again.
+ * is taken here, or finds its bit cleared and queues the work again. The
+ * raises of a vector are delivered in the order they were deferred.
  */
 void vic_deferred_run(struct irq_work *work)
 {
 	struct vic_ctx *ctx = container_of(work, struct vic_ctx, defer_work);
 	unsigned int i;
-	int n, done;
+	u32 n, done, seq;
 
 	for_each_set_bit(i, ctx->deferred, ctx->nvec) {
 		if (!test_and_clear_bit(i, ctx->deferred))
 			continue;
-		n = atomic_xchg(&ctx->vecs[i].ndeferred, 0);
-		for (done = 0; done < n; done++)
+		n = vic_defer_claim(&ctx->vecs[i], &seq);
+		for (done = 0; done < n; done++, seq++) {
+			trace_vic_defer_run(ctx->id, i, seq);
 			__vic_deliver(&ctx->vecs[i]);
+		}
 		if (n > 0) {
 			atomic64_add(n, &ctx->defer_done);
 			/* The count before the wake-up: vic_flush() reads it. */

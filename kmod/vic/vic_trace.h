@@ -197,6 +197,38 @@ TRACE_EVENT_FN(vic_deliver,
 	       vic_delivery_trace_reg, vic_delivery_trace_unreg
 );
 
+/*
+ * A raise whose delivery is deferred to the device's irq_work (PREEMPT_RT
+ * and the debug kernel, from hard IRQ: docs/core.md), and the start of
+ * that delivery, its vic_deliver next in the same context. @seq numbers
+ * the deferred raises of a vector: the pair of events of one raise has the
+ * same dev, vector and seq.
+ */
+DECLARE_EVENT_CLASS(vic_defer_class,
+		    TP_PROTO(u32 dev, u32 vector, u32 seq),
+		    TP_ARGS(dev, vector, seq),
+		    TP_STRUCT__entry(__field(u32, dev)
+				     __field(u32, vector)
+				     __field(u32, seq)),
+		    TP_fast_assign(__entry->dev = dev;
+				   __entry->vector = vector;
+				   __entry->seq = seq;),
+		    TP_printk("dev=%u vector=%u seq=%u",
+			      __entry->dev,
+			      __entry->vector,
+			      __entry->seq)
+);
+
+DEFINE_EVENT(vic_defer_class, vic_defer,
+	     TP_PROTO(u32 dev, u32 vector, u32 seq),
+	     TP_ARGS(dev, vector, seq)
+);
+
+DEFINE_EVENT(vic_defer_class, vic_defer_run,
+	     TP_PROTO(u32 dev, u32 vector, u32 seq),
+	     TP_ARGS(dev, vector, seq)
+);
+
 TRACE_EVENT(vic_mask,
 	    TP_PROTO(u32 dev, u32 vector, u32 masked),
 	    TP_ARGS(dev, vector, masked),

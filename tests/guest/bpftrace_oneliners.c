@@ -8,6 +8,7 @@
  * block without checks, or checks without a block, fail too.
  */
 #include "bpftrace_common.h"
+#include "../lib/kconfig.h"
 
 #define DOC "docs/bpftrace.md"
 #define MAX_ONELINERS 64
@@ -118,9 +119,27 @@ static void check_events(struct bt_run *r)
 	};
 	unsigned int i;
 
+	long long defer;
+
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		tap_is(bt_mapf(r, "@[tracepoint:vic:%s, %d]", want[i].ev, dev),
 		       want[i].n, "events: %s", want[i].ev);
+	/*
+	 * Deferred (docs/core.md): on RT every raise of an IMS vector with a
+	 * backing interrupt (its handler runs with interrupts off; vector 5
+	 * has none), with lock nesting checked as RT would those from hard
+	 * IRQ (the hrtimer's), elsewhere none.
+	 */
+	if (kconfig_y("PREEMPT_RT"))
+		defer = WL_RAISE2 + WL_TIMER3;
+	else if (kconfig_y("PROVE_RAW_LOCK_NESTING"))
+		defer = WL_TIMER3;
+	else
+		defer = -1; /* no event: no key */
+	tap_is(bt_mapf(r, "@[tracepoint:vic:vic_defer, %d]", dev), defer,
+	       "events: vic_defer");
+	tap_is(bt_mapf(r, "@[tracepoint:vic:vic_defer_run, %d]", dev), defer,
+	       "events: vic_defer_run");
 }
 
 static const struct {

@@ -107,7 +107,7 @@ int main(void)
 	tap_diag("%d loops of %d signals each, best of them:", RUNS, LOOP);
 	before = measure("untraced");
 	tap_is(efd_take(efd), 2ULL * RUNS * LOOP, "every signal signalled");
-	lat = traced("viclat.bt", 3, "@ns[emulated]", 1,
+	lat = traced("viclat.bt", 5, "@ns[emulated]", 1,
 		     (long long)RUNS * LOOP);
 	snprintf(key, sizeof(key), "@raised[%d, 0]", dev);
 	sig = traced("vicsig.bt", 2, key, 0, (long long)RUNS * LOOP);

@@ -99,16 +99,33 @@ out:
 static void test_viclat(void)
 {
 	struct bt_run r;
+	long long emul, backed;
 
-	if (!run_script(&r, "viclat.bt", 3))
+	if (!run_script(&r, "viclat.bt", 5))
 		goto out;
-	tap_is(bt_hist(&r, "@ns[emulated]"), WL_SIG0 + WL_RAISE1,
-	       "viclat: @ns[emulated] has one sample per delivered raise");
-	tap_is(bt_hist(&r, "@ns[backed]"), WL_RAISE2 + WL_TIMER3,
-	       "viclat: @ns[backed] has one sample per delivered raise");
+	/*
+	 * One sample per delivered raise, but for the probes the kernel did
+	 * not run: a raise from hard IRQ in the middle of one of the script's
+	 * programs on that CPU (on RT, the irq_work thread runs them for the
+	 * deferred deliveries) is skipped and counted as a recursion miss.
+	 * Each miss loses at most one sample.
+	 */
+	emul = bt_hist(&r, "@ns[emulated]");
+	backed = bt_hist(&r, "@ns[backed]");
+	tap_diag("viclat: recursion misses of its programs: %lld", r.misses);
+	tap_ok(r.misses >= 0, "viclat: its programs' recursion misses read");
+	tap_ok(emul + backed <= WL_DELIVERED &&
+		       WL_DELIVERED - emul - backed <= r.misses,
+	       "viclat: one sample per delivered raise, less one per miss at most (%lld + %lld of %d, %lld misses)",
+	       emul, backed, WL_DELIVERED, r.misses);
+	tap_ok(emul <= WL_SIG0 + WL_RAISE1 && backed <= WL_RAISE2 + WL_TIMER3,
+	       "viclat: %lld emulated (of %d), %lld backed (of %d)", emul,
+	       WL_SIG0 + WL_RAISE1, backed, WL_RAISE2 + WL_TIMER3);
 	tap_is(bt_map(&r, "@outcome[1]"), WL_PEND1, "viclat: pended raises");
 	tap_is(bt_map(&r, "@outcome[2]"), WL_DROP5, "viclat: dropped raises");
-	tap_ok(!strstr(r.out, "@start") && !strstr(r.out, "@trig"),
+	tap_ok(!strstr(r.out, "@start") && !strstr(r.out, "@trig") &&
+		       !strstr(r.out, "@dstart") && !strstr(r.out, "@demul") &&
+		       !strstr(r.out, "@run"),
 	       "viclat: no state maps left in the output");
 out:
 	bt_free(&r);

@@ -8,12 +8,14 @@
  * dropped, by the vector's state when the delivery runs: checked against
  * the eventfds and the stats file, whose `deferred` counts the deferred
  * raises (all of the timer's, or none, by the kernel's configuration).
- * Raises from process context are never deferred. A context released
+ * Raises from process context are never deferred. The vic_defer and
+ * vic_defer_run events of a deferred raise carry its vector's deferral
+ * sequence number, the same in both, one per deferred raise, in order,
+ * and the defer first. A context released
  * while the timer raises must flush what waits (KASAN on the debug kernel
  * would see a late delivery).
  */
-#include <sys/utsname.h>
-
+#include "../lib/kconfig.h"
 #include "../lib/tap.h"
 #include "../lib/stats.h"
 #include "../lib/vt.h"
@@ -24,31 +26,6 @@ static int dev_fd, dev_id;
 static int32_t efd[NVEC];
 static struct vic_stats_file sf;
 static int defers;
-
-/* Is CONFIG_@sym=y in the running kernel's config ($KROOT/boot)? */
-static int kconfig_y(const char *sym)
-{
-	const char *kroot = getenv("KROOT"), *kver = getenv("KVER");
-	char path[512], line[256], want[128];
-	struct utsname u;
-	int found = 0;
-	FILE *f;
-
-	if (!kver || !*kver) {
-		uname(&u);
-		kver = u.release;
-	}
-	snprintf(path, sizeof(path), "%s/boot/config-%s", kroot ? kroot : "",
-		 kver);
-	f = fopen(path, "r");
-	if (!f)
-		tap_bail("no config of the running kernel under $KROOT/boot");
-	snprintf(want, sizeof(want), "CONFIG_%s=y\n", sym);
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strcmp(line, want);
-	fclose(f);
-	return found;
-}
 
 static struct vic_stats_vector rec(unsigned int v)
 {
@@ -139,6 +116,130 @@ static void test_dropped(void)
 	       (unsigned long long)r.dropped);
 }
 
+#define TRACEFS "/sys/kernel/tracing"
+#define TRACE_RAISES 500
+
+static void tracefs_write(const char *file, const char *val)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	f = fopen(path, "w");
+	if (!f || fputs(val, f) < 0 || fclose(f)) {
+		tap_diag("cannot write '%s' to %s", val, path);
+		tap_bail("write to tracefs");
+	}
+}
+
+/* Enable (@on) the vic_defer and vic_defer_run events of this device. */
+static void trace_defer_events(int on)
+{
+	static const char *const ev[] = { "vic_defer", "vic_defer_run" };
+	char file[128], filter[64];
+	unsigned int i;
+
+	snprintf(filter, sizeof(filter), "dev == %d", dev_id);
+	for (i = 0; i < 2; i++) {
+		snprintf(file, sizeof(file), "events/vic/%s/filter", ev[i]);
+		tracefs_write(file, on ? filter : "0");
+		snprintf(file, sizeof(file), "events/vic/%s/enable", ev[i]);
+		tracefs_write(file, on ? "1" : "0");
+	}
+}
+
+/*
+ * The trace buffer's vic_defer (@run 0) or vic_defer_run (@run 1) events
+ * of vector 0: their seq, in @seq (in trace order), and how many.
+ */
+static int trace_seqs(int run, unsigned int *seq, int max)
+{
+	const char *tag = run ? " vic_defer_run: " : " vic_defer: ";
+	unsigned int d, v, q;
+	char line[512], *p;
+	int n = 0;
+	FILE *f = fopen(TRACEFS "/trace", "r");
+
+	if (!f)
+		tap_bail("read " TRACEFS "/trace");
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, tag);
+		if (!p ||
+		    sscanf(p + strlen(tag), "dev=%u vector=%u seq=%u", &d, &v,
+			   &q) != 3 ||
+		    d != (unsigned int)dev_id || v)
+			continue;
+		if (n < max)
+			seq[n] = q;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* In trace order, does every vic_defer_run of vector 0 follow its vic_defer? */
+static int trace_defer_first(void)
+{
+	static char seen[TRACE_RAISES];
+	unsigned int d, v, q;
+	char line[512], *p;
+	int ok = 1, run;
+	FILE *f = fopen(TRACEFS "/trace", "r");
+
+	if (!f)
+		tap_bail("read " TRACEFS "/trace");
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, " vic_defer: ");
+		run = !p;
+		if (!p)
+			p = strstr(line, " vic_defer_run: ");
+		if (!p)
+			continue;
+		p = strchr(p + 1, ':') + 2;
+		if (sscanf(p, "dev=%u vector=%u seq=%u", &d, &v, &q) != 3 ||
+		    d != (unsigned int)dev_id || v || q < 2000 ||
+		    q >= 2000 + TRACE_RAISES)
+			continue;
+		if (!run)
+			seen[q - 2000] = 1;
+		else
+			ok &= seen[q - 2000];
+	}
+	fclose(f);
+	return ok;
+}
+
+/*
+ * The tracepoints of the deferral: vector 0 deferred 2000 raises before
+ * (test_delivered()), so these are its deferred raises 2000 to 2499.
+ */
+static void test_trace(void)
+{
+	static unsigned int dseq[TRACE_RAISES + 1], rseq[TRACE_RAISES + 1];
+	int nd, nr, i, in_order = 1;
+
+	trace_defer_events(1);
+	tracefs_write("trace", "");
+	tap_is(timer_raise(dev_fd, 0, TRACE_RAISES, 25), TRACE_RAISES,
+	       "%d more raises of vector 0 from the hrtimer", TRACE_RAISES);
+	trace_defer_events(0);
+	tap_is(efd_take(efd[0]), TRACE_RAISES, "... all signalled");
+	nd = trace_seqs(0, dseq, TRACE_RAISES + 1);
+	nr = trace_seqs(1, rseq, TRACE_RAISES + 1);
+	tap_is(nd, defers ? TRACE_RAISES : 0, "vic_defer: %s",
+	       defers ? "one per raise" : "none");
+	tap_is(nr, nd, "vic_defer_run: one per vic_defer");
+	for (i = 0; i < nd && i < TRACE_RAISES; i++)
+		in_order &= dseq[i] == 2000u + i;
+	tap_ok(in_order, "vic_defer: seq 2000 to 2499, in order");
+	for (i = 0; i < nr && i < TRACE_RAISES; i++)
+		in_order &= rseq[i] == 2000u + i;
+	tap_ok(in_order, "vic_defer_run: the same seqs, in the same order");
+	tap_ok(defers ? trace_defer_first() : 1,
+	       "each raise's vic_defer comes before its vic_defer_run");
+	tracefs_write("trace", "");
+}
+
 /* Release a context while its timer raises: nothing may run after. */
 static void test_release_busy(void)
 {
@@ -171,7 +272,7 @@ int main(void)
 	struct vic_test_range emul = { .start = 0, .count = NVEC };
 
 	vt_load_modules();
-	defers = kconfig_y("PREEMPT_RT") || kconfig_y("PROVE_RAW_LOCK_NESTING");
+	defers = kernel_defers();
 	tap_diag("this kernel %s deliveries from hard IRQ",
 		 defers ? "defers" : "does not defer");
 	dev_fd = vt_create(NVEC, 0, &dev_id);
@@ -184,6 +285,7 @@ int main(void)
 	test_delivered();
 	test_pended();
 	test_dropped();
+	test_trace();
 	test_release_busy();
 	vic_stats_close(&sf);
 	close(dev_fd);

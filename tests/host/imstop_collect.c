@@ -10,7 +10,8 @@
  * second window (differences), an iteration of the slots map that starts
  * over (as a hash map's does when a key goes away under it), and a
  * released device whose rows are reported gone once and whose slots go
- * back to the free stack. And the text view of such a window: 80 columns
+ * back to the free stack; timed raises that waited too long for a deferred
+ * delivery forgotten and counted stale. And the text view of such a window: 80 columns
  * at most by default, the allocation and cookie-set columns only when
  * wide. Built by mk/imstop.mk, run by imstop_collect.sh.
  */
@@ -35,6 +36,7 @@
 #define IDLE_DEV 20
 #define IDLE_NVEC 8
 #define REFRESH_LIMIT_S 1.0
+#define NDEFERRED 4
 
 /* --- The fake maps ---------------------------------------------------------- */
 
@@ -54,7 +56,38 @@ static struct fake {
 	int restart_at; /* > 0: iteration starts over once, at that position */
 	bool restarted;
 	int w; /* the window the counts are of (0: before the first) */
+	struct {
+		struct ims_defer_key key;
+		struct ims_deferred v;
+		bool present;
+	} def[NDEFERRED]; /* the deferred map */
 } * fk;
+
+/* The deferred map: entry @i's position, or -1 for a key not in it. */
+static int def_index(const struct ims_defer_key *k)
+{
+	int i;
+
+	for (i = 0; i < NDEFERRED; i++) {
+		if (fk->def[i].present &&
+		    !memcmp(&fk->def[i].key, k, sizeof(*k)))
+			return i;
+	}
+	return -1;
+}
+
+static int def_next_key(const struct ims_defer_key *key, void *next)
+{
+	int i = key ? def_index(key) + 1 : 0;
+
+	for (; i < NDEFERRED; i++) {
+		if (fk->def[i].present) {
+			memcpy(next, &fk->def[i].key, sizeof(fk->def[i].key));
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
 
 /* Key index of @k, or -1. */
 static int key_index(const struct ims_key *k)
@@ -86,6 +119,8 @@ static int f_next_key(void *ctx, enum collect_map m, const void *key,
 	int i, pos;
 
 	(void)ctx;
+	if (m == CM_DEFERRED)
+		return def_next_key(key, next);
 	if (m != CM_SLOTS)
 		return -EINVAL;
 	if (!key)
@@ -139,6 +174,12 @@ static int f_lookup(void *ctx, enum collect_map m, const void *key, void *value)
 			return -ENOENT;
 		memcpy(value, fk->cpus, sizeof(fk->cpus));
 		return 0;
+	case CM_DEFERRED:
+		i = def_index(key);
+		if (i < 0)
+			return -ENOENT;
+		memcpy(value, &fk->def[i].v, sizeof(fk->def[i].v));
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -181,6 +222,13 @@ static int f_delete(void *ctx, enum collect_map m, const void *key)
 	int i;
 
 	(void)ctx;
+	if (m == CM_DEFERRED) {
+		i = def_index(key);
+		if (i < 0)
+			return -ENOENT;
+		fk->def[i].present = false;
+		return 0;
+	}
 	if (m != CM_SLOTS)
 		return -EINVAL;
 	i = key_index(key);
@@ -489,6 +537,27 @@ static void check_rows(const char *what, const struct collect *c,
 	       gone);
 }
 
+/*
+ * Four timed raises waiting for a deferred delivery: entries 0 and 2 since
+ * 6 s (stale), 1 and 3 since now.
+ */
+static void fill_deferred(void)
+{
+	struct timespec ts;
+	__u64 now;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	for (i = 0; i < NDEFERRED; i++) {
+		fk->def[i].key.key = fk->keys[i];
+		fk->def[i].key.seq = 1000 + i;
+		fk->def[i].v.slot = i;
+		fk->def[i].v.ts = i % 2 ? now : now - 6000000000ULL;
+		fk->def[i].present = true;
+	}
+}
+
 /* output_text() of @r into a string (free it). */
 static char *text_of(const struct report *r)
 {
@@ -646,11 +715,26 @@ int main(void)
 		nfree_ok &= !fk->present[i];
 	tap_ok(nfree_ok, "released device: its keys are out of the slots map");
 
-	/* Window 3: the other devices. */
+	/*
+	 * Window 3: the other devices; four timed raises wait for their
+	 * deferred delivery, two of them too long.
+	 */
 	fill(3);
+	fill_deferred();
 	memset(&r, 0, sizeof(r));
 	collect_window(&c, &r, false);
 	check_rows("window 3", &c, &r, 3, NKEYS - NVEC_DEV, -1);
+	tap_is(r.diag[IMS_DIAG_STALE], 2,
+	       "window 3: the two deferred raises older than 5 s are stale");
+	tap_ok(!fk->def[0].present && fk->def[1].present &&
+		       !fk->def[2].present && fk->def[3].present,
+	       "window 3: ... and out of the deferred map, the others kept");
+	collect_done(&c);
+
+	/* Window 4: nothing new is stale, and the count is the window's. */
+	memset(&r, 0, sizeof(r));
+	collect_window(&c, &r, false);
+	tap_is(r.diag[IMS_DIAG_STALE], 0, "window 4: no stale entry");
 	collect_done(&c);
 	collect_free(&c);
 	free(fk);

@@ -437,6 +437,7 @@ const struct collect_src *tracer_source(struct tracer *t)
 	t->fds[CM_SLOW_LATS] = bpf_map__fd(t->skel->maps.slow_lats);
 	t->fds[CM_DEVS] = bpf_map__fd(t->skel->maps.devs);
 	t->fds[CM_CPUS] = bpf_map__fd(t->skel->maps.cpus);
+	t->fds[CM_DEFERRED] = bpf_map__fd(t->skel->maps.deferred);
 	t->src = (struct collect_src){
 		.ctx = t,
 		.ncpus = t->ncpus,

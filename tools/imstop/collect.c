@@ -405,6 +405,35 @@ static void read_diag(struct collect *c, __u64 *diag)
 	}
 }
 
+/*
+ * Forget the timed raises that waited for a deferred delivery longer than
+ * IMS_DEFERRED_STALE_NS (see imstop.h): each counts as stale. Their keys
+ * first, then the deletes: a deleted key would restart the walk.
+ */
+static void sweep_deferred(struct collect *c, const struct timespec *mono)
+{
+	const struct collect_src *src = c->src;
+	__u64 now = (__u64)mono->tv_sec * 1000000000ULL + mono->tv_nsec;
+	struct ims_defer_key key, next;
+	struct ims_deferred v;
+	const void *prev = NULL;
+	int i, n = 0;
+
+	while (!src->next_key(src->ctx, CM_DEFERRED, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (src->lookup(src->ctx, CM_DEFERRED, &key, &v) ||
+		    v.ts + IMS_DEFERRED_STALE_NS > now)
+			continue;
+		c->old = grow(c->old, &c->oldcap, n + 1, sizeof(*c->old));
+		c->old[n++] = key;
+	}
+	for (i = 0; i < n; i++) {
+		if (!src->delete_key(src->ctx, CM_DEFERRED, &c->old[i]))
+			c->swept++;
+	}
+}
+
 struct collect_dev *collect_dev_at(struct collect *c, int i, __u32 nvec)
 {
 	struct collect_dev *d;
@@ -555,7 +584,9 @@ void collect_window(struct collect *c, struct report *r, bool final)
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &r->now);
 	build_table(c);
+	sweep_deferred(c, &mono);
 	read_diag(c, diag);
+	diag[IMS_DIAG_STALE] += c->swept;
 	missed = src->missed ? src->missed(src->ctx) : 0;
 
 	r->seq = ++c->seq;
@@ -654,6 +685,7 @@ void collect_free(struct collect *c)
 	free(c->ddevs);
 	free(c->rows);
 	free(c->keys);
+	free(c->old);
 	free(c->pc_counts);
 	free(c->pc_sig);
 	free(c->cpus);

@@ -35,6 +35,7 @@ enum collect_map {
 	CM_SLOW_LATS, /* array: slot -> struct ims_slow_lats */
 	CM_DEVS, /* array: device id -> struct ims_dev */
 	CM_CPUS, /* per-CPU array: 0 -> struct ims_cpu */
+	CM_DEFERRED, /* hash: struct ims_defer_key -> struct ims_deferred */
 	CM_NR,
 };
 
@@ -104,6 +105,9 @@ struct collect {
 	struct vrow **rows;
 	int rowcap;
 	__u64 diag_prev[IMS_DIAG_NR];
+	__u64 swept; /* stale deferred entries forgotten so far */
+	struct ims_defer_key *old; /* their keys, while a sweep runs */
+	int oldcap;
 	__u64 missed_prev;
 	struct timespec start, last;
 	unsigned long seq;
