@@ -182,13 +182,12 @@ static void check(const struct jv *rec)
 	/*
 	 * The delay is a floor; the estimate may sit 1/8 below its sample.
 	 * Only the IMS store has the delay: an MSI-X vector of a parent is
-	 * allocated without it (imstop_mdev_msix.sh).
+	 * allocated without it (imstop_mdev_msix.sh), in a time that is the
+	 * kernel's (request_irq() creates the IRQ's thread on PREEMPT_RT):
+	 * timed, and a part of its SET_IRQS call.
 	 */
 	if (mt_backend_is_msix()) {
-		/* Not dominated by a delay: only a part of SET_IRQS. */
-		tap_ok(p50[n / 2] > 0 &&
-			       p50[n / 2] < DELAY_US * 1000ULL * 7 / 8,
-		       "MSI-X: allocation p50 timed, below the IMS store's delay");
+		tap_ok(p50[n / 2] > 0, "MSI-X: allocation p50 timed");
 		tap_ok(p50[n / 2] <= sets[n / 2],
 		       "MSI-X: allocation p50 within the SET_IRQS time");
 	} else {
