@@ -248,7 +248,10 @@ static __always_inline bool vic_defer_delivery(void)
 static inline void vic_gate_slowdown(void)
 {
 #ifdef VIC_GATE_SLOWDOWN_NS
-	ndelay(VIC_GATE_SLOWDOWN_NS);
+	/* ndelay() of a constant takes 20000 ns at most: whole us apart */
+	if (VIC_GATE_SLOWDOWN_NS >= 1000)
+		udelay(VIC_GATE_SLOWDOWN_NS / 1000);
+	ndelay(VIC_GATE_SLOWDOWN_NS % 1000);
 #endif
 #ifdef VIC_GATE_PAD_SIGNAL
 	asm volatile(VIC_GATE_NOPS(VIC_GATE_PAD_SIGNAL) ::: "memory");
