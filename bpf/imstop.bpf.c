@@ -402,7 +402,8 @@ static __always_inline bool deferred_deliver(struct ims_cpu *f, __u32 dev,
 					     __u32 vector, __u64 trigger,
 					     __u32 status)
 {
-	__u64 now = bpf_ktime_get_ns();
+	/* The clock first, for the latency; only a timed raise needs it. */
+	__u64 now = f->dr.timed ? bpf_ktime_get_ns() : 0;
 	struct ims_key key;
 
 	if ((__u32)bpf_get_current_pid_tgid() != f->dr.tid)
