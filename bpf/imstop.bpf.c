@@ -25,8 +25,9 @@
  * vic_defer_run events: see on_defer(). Elsewhere those never fire.
  *
  * Hot path cost of a raise that is not timed: one per-CPU array lookup and
- * a decrement in each program. A timed raise adds the slot's hash lookup,
- * two clock reads and the histogram update.
+ * a decrement in each program. A timed raise adds one load for its slot
+ * (the device table, see imstop.h), two clock reads and the histogram
+ * update.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -61,19 +62,34 @@ const volatile bool e2e = false;
  */
 volatile bool armed;
 
-/* max_entries of the vector maps are set by user space (--max-vectors). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct ims_key);
-	__type(value, __u32);
-} slots SEC(".maps");
+/*
+ * The device table and the slots never handed out yet, [next_slot,
+ * max_slots): see imstop.h. User space maps both (the skeleton's bss).
+ */
+struct ims_dev devs[IMS_MAX_DEVS];
+__u32 next_slot;
 
+/*
+ * Device instances that a vic_ctx_init of their id ended while they held
+ * slots: user space takes their slots back (after it read them).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK);
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, IMS_RETIRED_MAX);
+	__type(value, struct ims_retired);
+} retired SEC(".maps");
+
+/* The slots there are (--max-vectors), set by user space before load. */
+const volatile __u32 max_slots = 16384;
+
+/* max_entries of the maps by slot are set by user space too. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 16384);
-	__type(value, __u32);
-} free_slots SEC(".maps");
+	__type(key, __u32);
+	__type(value, __u64);
+} seen SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -96,13 +112,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ims_slow_lats);
 } slow_lats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, IMS_MAX_DEVS);
-	__type(key, __u32);
-	__type(value, struct ims_dev);
-} devs SEC(".maps");
 
 /* Timed raises waiting for their deferred delivery (see on_defer()). */
 struct {
@@ -151,39 +160,46 @@ static __always_inline bool skip_dev(__u32 dev)
 	return !armed || (targ_dev >= 0 && dev != (__u64)targ_dev);
 }
 
+/* Device @dev's word of the device table, read once; 0 past its end. */
+static __always_inline __u64 dev_map(__u32 dev)
+{
+	if (dev >= IMS_MAX_DEVS)
+		return 0;
+	barrier_var(dev);
+	return *(volatile __u64 *)&devs[dev & (IMS_MAX_DEVS - 1)].map;
+}
+
 static __always_inline void make_key(struct ims_key *key, __u32 dev,
 				     __u32 vector)
 {
-	struct ims_dev *d = bpf_map_lookup_elem(&devs, &dev);
-
 	key->dev = dev;
 	key->vector = vector;
-	key->gen = d ? d->gen : 0;
+	key->gen = ims_map_gen(dev_map(dev));
 }
 
 /*
- * The slot of a vector instance, given one from the free stack the first
- * time; -1 when none is left. Two CPUs may race for a new vector: the
- * loser gives its slot back.
+ * The slot of a vector instance: its device's first slot plus the vector
+ * (imstop.h); -1, counted in @f's diagnostics, when the device has none.
  */
-static __always_inline __s64 slot_get(const struct ims_key *key)
+static __always_inline __s64 slot_of(struct ims_cpu *f, __u32 dev, __u32 vector)
 {
-	__u32 *slot = bpf_map_lookup_elem(&slots, key), s;
+	__u64 m = dev_map(dev);
+	__u32 first = ims_map_first(m);
 
-	if (slot)
-		return *slot;
-	if (bpf_map_pop_elem(&free_slots, &s)) {
-		diag_inc(cpu_get(), IMS_DIAG_MAP_FULL);
+	if (!first || vector >= ims_map_nvec(m)) {
+		diag_inc(f, IMS_DIAG_MAP_FULL);
 		return -1;
 	}
-	if (bpf_map_update_elem(&slots, key, &s, BPF_NOEXIST))
-		bpf_map_push_elem(&free_slots, &s, 0);
-	slot = bpf_map_lookup_elem(&slots, key);
-	if (!slot) {
-		diag_inc(cpu_get(), IMS_DIAG_MAP_FULL);
-		return -1;
-	}
-	return *slot;
+	return first - 1 + vector;
+}
+
+/* Something was recorded in @slot: user space reads it from now on. */
+static __always_inline void mark_seen(__u32 slot)
+{
+	__u64 *s = bpf_map_lookup_elem(&seen, &slot);
+
+	if (s && !*s)
+		*s = 1;
 }
 
 static __always_inline struct ims_counts *counts_get(__s64 slot)
@@ -216,6 +232,7 @@ static __always_inline void lat_add(__u32 slot, __u32 kind, __u64 ns)
 		diag_inc(cpu_get(), IMS_DIAG_NO_HIST);
 		return;
 	}
+	mark_seen(slot);
 	/* One register for the check and the access, for the verifier. */
 	barrier_var(b);
 	if (b >= IMS_HIST_SLOTS)
@@ -247,9 +264,9 @@ static __always_inline void inflight_remove(struct ims_cpu *f, int i)
 		f->depth--;
 }
 
-static __always_inline void inflight_push(struct ims_cpu *f,
-					  const struct ims_key *key, __u32 slot,
-					  __u32 state, __u64 ts, __u64 trigger)
+static __always_inline void inflight_push(struct ims_cpu *f, __u32 dev,
+					  __u32 vector, __u32 slot, __u32 state,
+					  __u64 ts, __u64 trigger)
 {
 	__u32 d = f->depth;
 
@@ -263,7 +280,8 @@ static __always_inline void inflight_push(struct ims_cpu *f,
 	/* A no-op the verifier needs: d stays bounded in every copy. */
 	barrier_var(d);
 	d &= IMS_INFLIGHT_MAX - 1;
-	f->e[d].key = *key;
+	f->e[d].dev = dev;
+	f->e[d].vector = vector;
 	f->e[d].slot = slot;
 	f->e[d].state = state;
 	f->e[d].ts = ts;
@@ -281,10 +299,11 @@ static __always_inline bool sample_now(struct ims_cpu *f)
 	return !--f->countdown;
 }
 
-static __always_inline bool key_eq(const struct ims_key *a,
-				   const struct ims_key *b)
+/* Is @e a raise of this vector? */
+static __always_inline bool inflight_is(const struct ims_inflight *e, __u32 dev,
+					__u32 vector)
 {
-	return a->dev == b->dev && a->vector == b->vector && a->gen == b->gen;
+	return e->dev == dev && e->vector == vector;
 }
 
 /*
@@ -295,7 +314,6 @@ static __always_inline bool key_eq(const struct ims_key *a,
 static __always_inline int on_raise(__u32 dev, __u32 vector)
 {
 	struct ims_cpu *f;
-	struct ims_key key;
 	__s64 slot;
 	__u64 ts;
 
@@ -304,13 +322,12 @@ static __always_inline int on_raise(__u32 dev, __u32 vector)
 	f = cpu_get();
 	if (!f || !sample_now(f))
 		return 0;
-	make_key(&key, dev, vector);
-	slot = slot_get(&key);
+	slot = slot_of(f, dev, vector);
 	if (slot < 0)
 		return 0;
 	/* Last, so that the latency holds as little of this program. */
 	ts = bpf_ktime_get_ns();
-	inflight_push(f, &key, (__u32)slot, IMS_RAISED, ts, 0);
+	inflight_push(f, dev, vector, (__u32)slot, IMS_RAISED, ts, 0);
 	return 0;
 }
 
@@ -331,7 +348,7 @@ static __always_inline int on_raise(__u32 dev, __u32 vector)
  */
 static __always_inline int on_defer(__u32 dev, __u32 vector, __u32 seq)
 {
-	struct ims_defer_key dk = { .seq = seq };
+	struct ims_defer_key dk = { .dev = dev, .vector = vector, .seq = seq };
 	struct ims_deferred v;
 	struct ims_inflight *e;
 	struct ims_cpu *f;
@@ -346,8 +363,7 @@ static __always_inline int on_defer(__u32 dev, __u32 vector, __u32 seq)
 	barrier_var(d);
 	d &= IMS_INFLIGHT_MAX - 1;
 	e = &f->e[d];
-	make_key(&dk.key, dev, vector);
-	if (e->state != IMS_RAISED || !key_eq(&e->key, &dk.key))
+	if (e->state != IMS_RAISED || !inflight_is(e, dev, vector))
 		return 0;
 	v.slot = e->slot;
 	v.pad = 0;
@@ -365,7 +381,7 @@ static __always_inline int on_defer(__u32 dev, __u32 vector, __u32 seq)
  */
 static __always_inline int on_defer_run(__u32 dev, __u32 vector, __u32 seq)
 {
-	struct ims_defer_key dk = { .seq = seq };
+	struct ims_defer_key dk = { .dev = dev, .vector = vector, .seq = seq };
 	struct ims_deferred *v;
 	struct ims_cpu *f;
 
@@ -376,8 +392,8 @@ static __always_inline int on_defer_run(__u32 dev, __u32 vector, __u32 seq)
 		return 0;
 	if (f->dr.active && f->dr.timed)
 		diag_inc(f, IMS_DIAG_STALE);
-	make_key(&dk.key, dev, vector);
-	f->dr.key = dk.key;
+	f->dr.dev = dev;
+	f->dr.vector = vector;
 	f->dr.tid = (__u32)bpf_get_current_pid_tgid();
 	f->dr.active = 1;
 	f->dr.timed = 0;
@@ -404,19 +420,16 @@ static __always_inline bool deferred_deliver(struct ims_cpu *f, __u32 dev,
 {
 	/* The clock first, for the latency; only a timed raise needs it. */
 	__u64 now = f->dr.timed ? bpf_ktime_get_ns() : 0;
-	struct ims_key key;
 
-	if ((__u32)bpf_get_current_pid_tgid() != f->dr.tid)
-		return false;
-	make_key(&key, dev, vector);
-	if (!key_eq(&key, &f->dr.key))
+	if ((__u32)bpf_get_current_pid_tgid() != f->dr.tid ||
+	    f->dr.dev != dev || f->dr.vector != vector)
 		return false;
 	f->dr.active = 0;
 	if (!f->dr.timed || status != IMS_DELIVERED)
 		return true;
 	if (e2e)
-		inflight_push(f, &key, f->dr.slot, IMS_SIGNALLING, f->dr.ts,
-			      trigger);
+		inflight_push(f, dev, vector, f->dr.slot, IMS_SIGNALLING,
+			      f->dr.ts, trigger);
 	else
 		lat_add(f->dr.slot, IMS_LAT_SIGNAL, now - f->dr.ts);
 	return true;
@@ -435,7 +448,6 @@ static __always_inline int on_deliver(__u32 dev, __u32 vector, __u64 trigger,
 				      __u32 status)
 {
 	struct ims_cpu *f;
-	struct ims_key key;
 	__u64 now = 0;
 	int i;
 
@@ -450,10 +462,9 @@ static __always_inline int on_deliver(__u32 dev, __u32 vector, __u64 trigger,
 		return 0;
 	if (!e2e)
 		now = bpf_ktime_get_ns();
-	make_key(&key, dev, vector);
 	for (i = IMS_INFLIGHT_MAX - 1; i >= 0; i--) {
 		if (i >= f->depth || f->e[i].state != IMS_RAISED ||
-		    !key_eq(&f->e[i].key, &key))
+		    !inflight_is(&f->e[i], dev, vector))
 			continue;
 		if (status == IMS_DELIVERED && e2e) {
 			f->e[i].state = IMS_SIGNALLING;
@@ -512,6 +523,7 @@ static __always_inline int on_end(__u32 dev, __u32 vector, __u32 kind, int ret)
 	struct start_key sk = { .kind = kind };
 	struct ims_counts *c;
 	__u64 *start, ts = 0;
+	struct ims_cpu *f;
 	__s64 slot;
 
 	if (skip_dev(dev))
@@ -522,10 +534,14 @@ static __always_inline int on_end(__u32 dev, __u32 vector, __u32 kind, int ret)
 		ts = *start;
 		bpf_map_delete_elem(&starts, &sk);
 	}
-	slot = slot_get(&sk.key);
+	f = cpu_get();
+	if (!f)
+		return 0;
+	slot = slot_of(f, dev, vector);
 	c = counts_get(slot);
 	if (!c)
 		return 0;
+	mark_seen((__u32)slot);
 	if (kind == IMS_LAT_ALLOC) {
 		if (ret < 0) {
 			__sync_fetch_and_add(&c->alloc_fails, 1);
@@ -547,35 +563,78 @@ static __always_inline int on_end(__u32 dev, __u32 vector, __u32 kind, int ret)
 static __always_inline int on_irq_free(__u32 dev, __u32 vector)
 {
 	struct ims_counts *c;
-	struct ims_key key;
+	struct ims_cpu *f;
+	__s64 slot;
 
 	if (skip_dev(dev))
 		return 0;
-	make_key(&key, dev, vector);
-	c = counts_get(slot_get(&key));
-	if (c)
-		__sync_fetch_and_add(&c->frees, 1);
+	f = cpu_get();
+	if (!f)
+		return 0;
+	slot = slot_of(f, dev, vector);
+	c = counts_get(slot);
+	if (!c)
+		return 0;
+	mark_seen((__u32)slot);
+	__sync_fetch_and_add(&c->frees, 1);
 	return 0;
 }
 
+/*
+ * Slots for @nvec vectors from those never handed out: the first, or -1
+ * when too few are left (user space then gives the device a range it took
+ * back). The check before the add keeps next_slot from growing without
+ * bound; racing adds past max_slots only waste the last slots.
+ */
+static __always_inline __s64 slots_take(__u32 nvec)
+{
+	__u32 first;
+
+	if (*(volatile __u32 *)&next_slot + (__u64)nvec > max_slots)
+		return -1;
+	first = __sync_fetch_and_add(&next_slot, nvec);
+	if ((__u64)first + nvec > max_slots)
+		return -1;
+	return first;
+}
+
+/*
+ * A device instance begins: a new generation of its id, with slots for
+ * its vectors if it is traced. Not gated by armed: the generation counts
+ * from the load on.
+ */
 static __always_inline int on_ctx_init(__u32 dev, __u32 nvec)
 {
-	struct ims_dev *d = bpf_map_lookup_elem(&devs, &dev);
+	struct ims_retired r = { .dev = dev };
+	__s64 first = -1;
+	struct ims_dev *d;
+	__u64 m;
 
-	if (!d)
+	if (dev >= IMS_MAX_DEVS)
 		return 0;
-	d->gen++;
+	barrier_var(dev);
+	d = &devs[dev & (IMS_MAX_DEVS - 1)];
+	if (targ_dev < 0 || dev == (__u64)targ_dev)
+		first = slots_take(nvec);
 	d->released = 0;
-	d->nvec = nvec;
+	/*
+	 * An exchange: user space may give the old instance slots (it only
+	 * ever adds slots to a word) until the new word is in.
+	 */
+	m = dev_map(dev);
+	r.map = __sync_lock_test_and_set(
+		&d->map, ims_map(ims_map_gen(m) + 1, nvec, (__u32)(first + 1)));
+	if (ims_map_first(r.map) && bpf_map_push_elem(&retired, &r, 0))
+		diag_inc(cpu_get(), IMS_DIAG_OVERFLOW);
 	return 0;
 }
 
 static __always_inline int on_ctx_release(__u32 dev)
 {
-	struct ims_dev *d = bpf_map_lookup_elem(&devs, &dev);
-
-	if (d)
-		d->released = 1;
+	if (dev >= IMS_MAX_DEVS)
+		return 0;
+	barrier_var(dev);
+	devs[dev & (IMS_MAX_DEVS - 1)].released = 1;
 	return 0;
 }
 

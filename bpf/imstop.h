@@ -53,17 +53,63 @@ struct ims_key {
 };
 
 /*
- * Each vector instance a timed raise or a slow-path event was seen for
- * gets a slot (the slots hash map: key -> slot), taken from a stack of
- * free slots that user space fills and refills. Its signal latency
- * histogram lives in a per-CPU array by slot, for the slots below that
- * array's size; its slow-path counts in a per-CPU array by slot, and its
- * allocation and cookie-set latencies in a plain array by slot.
+ * Slots. Every vector instance has a slot: its index in the arrays by
+ * slot (counts, sig_lats, slow_lats, seen). The vectors of a device
+ * instance have consecutive slots, so that a program finds the slot of a
+ * vector with one load from the device table (devs): no hash lookup.
+ *
+ * devs holds, per device id, one 64-bit word (ims_map()) with the
+ * device's generation, its number of vectors and its first slot plus one
+ * (0: no slots). It is shared memory, and each side changes a word whole:
+ * the BPF side at vic_ctx_init (a new generation, its slots taken from the
+ * top of the slots never used, next_slot); user space with compare and
+ * swap, for a device whose slots could not be taken there (devices that
+ * existed before imstop started, or all slots taken) from the ranges of
+ * released devices it took back. A vector instance's slot is then
+ * first + vector, for vectors below nvec.
+ *
+ * The slot's latency histogram lives in a per-CPU array by slot, for the
+ * slots below that array's size; its slow-path counts in a per-CPU array
+ * by slot, and its allocation and cookie-set latencies in a plain array by
+ * slot. seen[slot] is set once anything was recorded there: user space
+ * reads only those slots.
  *
  * The raise counts (raised to signals) are not counted here: user space
  * reads them from the core's own per-CPU counters (<dev>/stats in
  * debugfs), so a raise that is not timed runs no map lookup but its CPU's.
  */
+#define IMS_MAP_FIRST_BITS 24
+#define IMS_MAP_NVEC_BITS 16
+#define IMS_MAP_GEN_BITS 24
+/* Slots are below this: first + 1 fits IMS_MAP_FIRST_BITS. */
+#define IMS_MAX_SLOTS ((1U << IMS_MAP_FIRST_BITS) - 1)
+
+static inline __u64 ims_map(__u32 gen, __u32 nvec, __u32 first)
+{
+	return (__u64)(gen & ((1U << IMS_MAP_GEN_BITS) - 1))
+		       << (IMS_MAP_FIRST_BITS + IMS_MAP_NVEC_BITS) |
+	       (__u64)(nvec & ((1U << IMS_MAP_NVEC_BITS) - 1))
+		       << IMS_MAP_FIRST_BITS |
+	       (first & IMS_MAX_SLOTS);
+}
+
+static inline __u32 ims_map_gen(__u64 m)
+{
+	return (__u32)(m >> (IMS_MAP_FIRST_BITS + IMS_MAP_NVEC_BITS));
+}
+
+static inline __u32 ims_map_nvec(__u64 m)
+{
+	return (__u32)(m >> IMS_MAP_FIRST_BITS) &
+	       ((1U << IMS_MAP_NVEC_BITS) - 1);
+}
+
+/* The first slot plus one, 0 for none. */
+static inline __u32 ims_map_first(__u64 m)
+{
+	return (__u32)m & IMS_MAX_SLOTS;
+}
+
 struct ims_counts {
 	__u64 raised; /* the core: raised */
 	__u64 delivered; /* the core: delivered */
@@ -83,22 +129,33 @@ struct ims_slow_lats {
 	struct ims_lat cookie;
 };
 
-/* Per device id (an array map indexed by id, ids below IMS_MAX_DEVS). */
+/* Device ids below this are traced (the device table's size). */
 #define IMS_MAX_DEVS 4096
 
 struct ims_dev {
-	__u32 gen; /* vic_ctx_init events seen for this id */
+	__u64 map; /* generation, vectors, first slot: ims_map() */
 	__u32 released; /* vic_ctx_release seen since the last init */
-	__u32 nvec; /* from vic_ctx_init */
 	__u32 pad;
 };
+
+/*
+ * A device instance that a new one of its id replaced while it held
+ * slots (the retired queue, drained by user space).
+ */
+struct ims_retired {
+	__u64 map;
+	__u32 dev;
+	__u32 pad;
+};
+
+#define IMS_RETIRED_MAX 1024
 
 /* Diagnostics of the BPF side, counted per CPU in struct ims_cpu. */
 enum ims_diag {
 	IMS_DIAG_EVENTFD_CALLS, /* eventfd signals seen, ours or not */
 	IMS_DIAG_STALE, /* a timed raise whose delivery never came */
-	IMS_DIAG_OVERFLOW, /* in-flight stack or deferred map full */
-	IMS_DIAG_MAP_FULL, /* a vector found no free slot */
+	IMS_DIAG_OVERFLOW, /* in-flight stack, deferred map or retired full */
+	IMS_DIAG_MAP_FULL, /* a vector without a slot: all were taken */
 	IMS_DIAG_NO_HIST, /* a latency for a slot without a histogram */
 	IMS_DIAG_NR,
 };
@@ -116,10 +173,10 @@ enum ims_inflight_state {
 };
 
 struct ims_inflight {
-	struct ims_key key;
+	__u32 dev;
+	__u32 vector;
 	__u32 slot;
 	__u32 state;
-	__u32 pad;
 	__u64 ts; /* of the raise if timed, else 0 */
 	__u64 trigger; /* eventfd_ctx address, once delivered */
 };
@@ -132,7 +189,8 @@ struct ims_inflight {
  * the timed ones.
  */
 struct ims_defer_key {
-	struct ims_key key;
+	__u32 dev;
+	__u32 vector;
 	__u32 seq;
 };
 
@@ -158,7 +216,8 @@ struct ims_deferred {
  * preempted in between) and ends the latency of its raise if timed.
  */
 struct ims_defer_run {
-	struct ims_key key;
+	__u32 dev;
+	__u32 vector;
 	__u32 tid;
 	__u32 slot;
 	__u32 active; /* a deferred vic_deliver is due */

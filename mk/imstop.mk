@@ -40,10 +40,12 @@ $(IMSTOP_VMLINUX_H): $(VMLINUX)
 	@echo "  GEN     $@"
 	$(Q)$(BPFTOOL) btf dump file $< format c >$@.tmp && mv $@.tmp $@
 
+# -mcpu=v3: the atomics that return a value (fetch-add, exchange; the
+# kernel has them since 5.12).
 $(IMSTOP_BPF_OBJ): bpf/imstop.bpf.c bpf/imstop.h $(IMSTOP_VMLINUX_H)
 	@mkdir -p $(@D)
 	@echo "  BPF     $@"
-	$(Q)$(BPF_CLANG) -g -O2 -Wall -Werror -target bpf \
+	$(Q)$(BPF_CLANG) -g -O2 -Wall -Werror -target bpf -mcpu=v3 \
 		-D__TARGET_ARCH_$(IMSTOP_ARCH) -I$(IMSTOP_BPF_DIR) -Ibpf \
 		$(LIBBPF_CFLAGS) -c $< -o $@
 

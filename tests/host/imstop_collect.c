@@ -2,18 +2,19 @@
 /*
  * imstop's collection (tools/imstop/collect.c) on the host, without BPF:
  * a fake collect_src holds 16384 vector instances (16 devices of 1024
- * vectors, the default --max-vectors) in maps of its own, in a shuffled
- * iteration order, plus debugfs devices with names and idle vectors.
+ * vectors, the default --max-vectors, their slot ranges in shuffled order)
+ * in maps of its own, plus debugfs devices with names and idle vectors.
  * Every refresh must give one row per vector instance, each with its own
  * counts, the table sorted by key and the rows in display order; one
  * refresh of 16384 new vectors must take less than a second. Then the
- * second window (differences), an iteration of the slots map that starts
- * over (as a hash map's does when a key goes away under it), and a
- * released device whose rows are reported gone once and whose slots go
- * back to the free stack; timed raises that waited too long for a deferred
- * delivery forgotten and counted stale. And the text view of such a window: 80 columns
- * at most by default, the allocation and cookie-set columns only when
- * wide. Built by mk/imstop.mk, run by imstop_collect.sh.
+ * second window (differences) and a released device whose rows are
+ * reported gone once and whose slots are taken back, zeroed, and given to
+ * a device that had none; a device created anew under its id (the old
+ * instance retired by the BPF side) whose old rows are read one last time;
+ * timed raises that waited too long for a deferred delivery forgotten and
+ * counted stale. And the text view of such a window: 80 columns at most
+ * by default, the allocation and cookie-set columns only when wide. Built
+ * by mk/imstop.mk, run by imstop_collect.sh.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,24 +38,24 @@
 #define IDLE_NVEC 8
 #define REFRESH_LIMIT_S 1.0
 #define NDEFERRED 4
+#define RETIRED_DEV 3
 
 /* --- The fake maps ---------------------------------------------------------- */
 
 static struct fake {
-	struct ims_key keys[NKEYS]; /* the slots map, in iteration order */
+	struct ims_key keys[NKEYS]; /* by key index: dev * NVEC_DEV + vector */
 	__u32 slot_of[NKEYS]; /* by key index */
-	bool present[NKEYS];
-	int order[NKEYS]; /* iteration position -> key index */
-	int pos_of[NKEYS]; /* key index -> iteration position */
+	bool present[NKEYS]; /* its slots not taken back */
 	struct ims_counts counts[NKEYS][NCPUS]; /* by slot */
 	struct ims_lat sig[MAX_HISTS][NCPUS];
 	struct ims_slow_lats slow[MAX_HISTS];
+	/* Shared with the BPF side. */
 	struct ims_dev devs[IMS_MAX_DEVS];
+	__u32 next_slot;
+	__u64 seen[NKEYS];
 	struct ims_cpu cpus[NCPUS];
-	__u32 free_stack[NKEYS];
-	int nfree;
-	int restart_at; /* > 0: iteration starts over once, at that position */
-	bool restarted;
+	struct ims_retired retired[4]; /* the retired queue */
+	int nretired;
 	int w; /* the window the counts are of (0: before the first) */
 	struct {
 		struct ims_defer_key key;
@@ -100,40 +101,26 @@ static int key_index(const struct ims_key *k)
 	return fk->present[i] && fk->keys[i].gen == k->gen ? i : -1;
 }
 
-/* The first present key at or after iteration position @pos. */
-static int first_from(int pos, void *next)
-{
-	for (; pos < NKEYS; pos++) {
-		if (fk->present[fk->order[pos]]) {
-			memcpy(next, &fk->keys[fk->order[pos]],
-			       sizeof(struct ims_key));
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 static int f_next_key(void *ctx, enum collect_map m, const void *key,
 		      void *next)
 {
-	int i, pos;
-
 	(void)ctx;
 	if (m == CM_DEFERRED)
 		return def_next_key(key, next);
-	if (m != CM_SLOTS)
+	return -EINVAL;
+}
+
+static int f_pop(void *ctx, enum collect_map m, void *value)
+{
+	(void)ctx;
+	if (m != CM_RETIRED)
 		return -EINVAL;
-	if (!key)
-		return first_from(0, next);
-	i = key_index(key);
-	if (i < 0)
-		return first_from(0, next); /* as the kernel's hash map does */
-	pos = fk->pos_of[i] + 1;
-	if (fk->restart_at && !fk->restarted && pos == fk->restart_at) {
-		fk->restarted = true;
-		return first_from(0, next);
-	}
-	return first_from(pos, next);
+	if (!fk->nretired)
+		return -ENOENT;
+	memcpy(value, &fk->retired[0], sizeof(fk->retired[0]));
+	memmove(&fk->retired[0], &fk->retired[1],
+		--fk->nretired * sizeof(fk->retired[0]));
+	return 0;
 }
 
 static int f_lookup(void *ctx, enum collect_map m, const void *key, void *value)
@@ -143,12 +130,6 @@ static int f_lookup(void *ctx, enum collect_map m, const void *key, void *value)
 
 	(void)ctx;
 	switch (m) {
-	case CM_SLOTS:
-		i = key_index(key);
-		if (i < 0)
-			return -ENOENT;
-		*(__u32 *)value = fk->slot_of[i];
-		return 0;
 	case CM_COUNTS:
 		if (idx >= NKEYS)
 			return -ENOENT;
@@ -163,11 +144,6 @@ static int f_lookup(void *ctx, enum collect_map m, const void *key, void *value)
 		if (idx >= MAX_HISTS)
 			return -ENOENT;
 		memcpy(value, &fk->slow[idx], sizeof(fk->slow[idx]));
-		return 0;
-	case CM_DEVS:
-		if (idx >= IMS_MAX_DEVS)
-			return -ENOENT;
-		memcpy(value, &fk->devs[idx], sizeof(fk->devs[idx]));
 		return 0;
 	case CM_CPUS:
 		if (idx)
@@ -192,11 +168,6 @@ static int f_update(void *ctx, enum collect_map m, const void *key,
 
 	(void)ctx;
 	switch (m) {
-	case CM_FREE_SLOTS:
-		if (key || fk->nfree == NKEYS)
-			return -EINVAL;
-		fk->free_stack[fk->nfree++] = *(const __u32 *)value;
-		return 0;
 	case CM_COUNTS:
 		if (idx >= NKEYS)
 			return -E2BIG;
@@ -222,19 +193,12 @@ static int f_delete(void *ctx, enum collect_map m, const void *key)
 	int i;
 
 	(void)ctx;
-	if (m == CM_DEFERRED) {
-		i = def_index(key);
-		if (i < 0)
-			return -ENOENT;
-		fk->def[i].present = false;
-		return 0;
-	}
-	if (m != CM_SLOTS)
+	if (m != CM_DEFERRED)
 		return -EINVAL;
-	i = key_index(key);
+	i = def_index(key);
 	if (i < 0)
 		return -ENOENT;
-	fk->present[i] = false;
+	fk->def[i].present = false;
 	return 0;
 }
 
@@ -300,14 +264,16 @@ static int f_read_devs(void *ctx, struct collect *c)
 	return n;
 }
 
-static const struct collect_src fake_src = {
+static struct collect_src fake_src = {
 	.ncpus = NCPUS,
 	.next_key = f_next_key,
 	.lookup = f_lookup,
 	.update = f_update,
 	.delete_key = f_delete,
+	.pop = f_pop,
 	.missed = f_missed,
 	.read_devs = f_read_devs,
+	.max_slots = NKEYS,
 };
 
 /* --- The synthetic vectors ----------------------------------------------- */
@@ -349,6 +315,8 @@ static void fill(int w)
 		__u64 sig = sig_total(i, w);
 		struct ims_counts *c = fk->counts[s];
 
+		if (!fk->present[i])
+			continue; /* taken back */
 		memset(fk->counts[s], 0, sizeof(fk->counts[s]));
 		c[0].allocs = (__u64)w;
 		c[1].frees = (__u64)w * 2;
@@ -377,6 +345,9 @@ static __u64 next_rand(void)
 	return rng;
 }
 
+/* Device @dev's range: the devices took them in a shuffled order. */
+static int range_of[NDEV];
+
 static void setup(void)
 {
 	int i;
@@ -386,27 +357,33 @@ static void setup(void)
 		printf("Bail out! out of memory\n");
 		exit(1);
 	}
-	for (i = 0; i < NKEYS; i++) {
-		fk->keys[i] = (struct ims_key){ .dev = i / NVEC_DEV,
-						.vector = i % NVEC_DEV,
-						.gen = 1 + (i / NVEC_DEV) % 3 };
-		fk->present[i] = true;
-		fk->order[i] = i;
-	}
-	/* A hash map's order: shuffled; slots handed out in that order. */
-	for (i = NKEYS - 1; i > 0; i--) {
-		int j = (int)(next_rand() % (__u64)(i + 1)), t = fk->order[i];
+	for (i = 0; i < NDEV; i++)
+		range_of[i] = i;
+	for (i = NDEV - 1; i > 0; i--) {
+		int j = (int)(next_rand() % (__u64)(i + 1)), t = range_of[i];
 
-		fk->order[i] = fk->order[j];
-		fk->order[j] = t;
+		range_of[i] = range_of[j];
+		range_of[j] = t;
 	}
 	for (i = 0; i < NKEYS; i++) {
-		fk->pos_of[fk->order[i]] = i;
-		fk->slot_of[fk->order[i]] = (__u32)i;
+		int dev = i / NVEC_DEV;
+
+		fk->keys[i] = (struct ims_key){ .dev = dev,
+						.vector = i % NVEC_DEV,
+						.gen = 1 + dev % 3 };
+		fk->present[i] = true;
+		fk->slot_of[i] = range_of[dev] * NVEC_DEV + i % NVEC_DEV;
+		fk->seen[fk->slot_of[i]] = 1;
 	}
 	for (i = 0; i < NDEV; i++)
-		fk->devs[i].gen = 1 + i % 3;
-	fk->devs[IDLE_DEV].gen = 1;
+		fk->devs[i].map = ims_map(1 + i % 3, NVEC_DEV,
+					  range_of[i] * NVEC_DEV + 1);
+	/* Created when every slot was taken: none. */
+	fk->devs[IDLE_DEV].map = ims_map(1, IDLE_NVEC, 0);
+	fk->next_slot = NKEYS;
+	fake_src.devs = fk->devs;
+	fake_src.next_slot = &fk->next_slot;
+	fake_src.seen = fk->seen;
 }
 
 static double now_s(void)
@@ -550,7 +527,8 @@ static void fill_deferred(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	for (i = 0; i < NDEFERRED; i++) {
-		fk->def[i].key.key = fk->keys[i];
+		fk->def[i].key.dev = fk->keys[i].dev;
+		fk->def[i].key.vector = fk->keys[i].vector;
 		fk->def[i].key.seq = 1000 + i;
 		fk->def[i].v.slot = i;
 		fk->def[i].v.ts = i % 2 ? now : now - 6000000000ULL;
@@ -636,7 +614,8 @@ int main(void)
 				  .max_hists = MAX_HISTS };
 	struct collect c;
 	struct report r;
-	int saved, devnull, i, nfree_ok = 1;
+	int saved, devnull, i, cleared_ok = 1, old_ok = 0, new_ok = 0;
+	__u64 old_map;
 	double t0, t_collect, t_text;
 
 	setup();
@@ -687,33 +666,31 @@ int main(void)
 	check_text(&r);
 	collect_done(&c);
 
-	/*
-	 * Window 2: more signals; the iteration starts over half-way (the
-	 * first half of the keys comes twice); device NDEV - 1 released.
-	 */
+	tap_ok(!ims_map_first(fk->devs[IDLE_DEV].map),
+	       "window 1: no slots left for the device that has none");
+
+	/* Window 2: more signals; device NDEV - 1 released. */
 	fill(2);
-	fk->restart_at = NKEYS / 2;
 	fk->devs[NDEV - 1].released = 1;
 	memset(&r, 0, sizeof(r));
 	t0 = now_s();
 	collect_window(&c, &r, false);
 	printf("# refresh with %d known vectors: %.3f s to collect\n", NKEYS,
 	       now_s() - t0);
-	tap_ok(fk->restarted,
-	       "window 2: the slots map's iteration started over");
 	check_rows("window 2", &c, &r, 2, NKEYS, NDEV - 1);
 	collect_done(&c);
 
-	/* Device NDEV - 1's slots went back, its keys out of the map. */
-	for (i = 0; i < fk->nfree; i++)
-		nfree_ok &= fk->free_stack[i] < NKEYS &&
-			    fk->order[fk->free_stack[i]] / NVEC_DEV == NDEV - 1;
-	tap_ok(fk->nfree == NVEC_DEV && nfree_ok,
-	       "released device: its %d slots are free again (%d)", NVEC_DEV,
-	       fk->nfree);
-	for (i = (NDEV - 1) * NVEC_DEV; i < NKEYS; i++)
-		nfree_ok &= !fk->present[i];
-	tap_ok(nfree_ok, "released device: its keys are out of the slots map");
+	/* Device NDEV - 1's slots were taken back, zeroed. */
+	for (i = (NDEV - 1) * NVEC_DEV; i < NKEYS; i++) {
+		__u32 s = fk->slot_of[i];
+
+		cleared_ok &= !fk->seen[s] && !fk->counts[s][0].allocs &&
+			      !fk->counts[s][1].frees;
+		fk->present[i] = false;
+	}
+	tap_ok(cleared_ok,
+	       "released device: its %d slots are zeroed and not seen",
+	       NVEC_DEV);
 
 	/*
 	 * Window 3: the other devices; four timed raises wait for their
@@ -724,6 +701,9 @@ int main(void)
 	memset(&r, 0, sizeof(r));
 	collect_window(&c, &r, false);
 	check_rows("window 3", &c, &r, 3, NKEYS - NVEC_DEV, -1);
+	tap_ok(fk->devs[IDLE_DEV].map ==
+		       ims_map(1, IDLE_NVEC, range_of[NDEV - 1] * NVEC_DEV + 1),
+	       "window 3: the device without slots got the released one's");
 	tap_is(r.diag[IMS_DIAG_STALE], 2,
 	       "window 3: the two deferred raises older than 5 s are stale");
 	tap_ok(!fk->def[0].present && fk->def[1].present &&
@@ -735,6 +715,49 @@ int main(void)
 	memset(&r, 0, sizeof(r));
 	collect_window(&c, &r, false);
 	tap_is(r.diag[IMS_DIAG_STALE], 0, "window 4: no stale entry");
+	collect_done(&c);
+
+	/*
+	 * Window 5: device RETIRED_DEV created anew; the BPF side retired the
+	 * old instance (no slots were left for the new one). The old rows
+	 * are read one last time and gone; the new ones have no slot yet.
+	 */
+	fill(5);
+	old_map = fk->devs[RETIRED_DEV].map;
+	fk->retired[fk->nretired++] =
+		(struct ims_retired){ .map = old_map, .dev = RETIRED_DEV };
+	fk->devs[RETIRED_DEV].map =
+		ims_map(ims_map_gen(old_map) + 1, NVEC_DEV, 0);
+	memset(&r, 0, sizeof(r));
+	collect_window(&c, &r, false);
+	for (i = 0; i < r.nrows; i++) {
+		const struct vrow *v = r.rows[i];
+		int k = RETIRED_DEV * NVEC_DEV + (int)v->key.vector;
+
+		if (v->key.dev != RETIRED_DEV)
+			continue;
+		if (v->key.gen == ims_map_gen(old_map))
+			old_ok += v->gone && v->has_slot &&
+				  v->slot == fk->slot_of[k] &&
+				  v->win->c.allocs == 2 && v->win->c.frees == 4;
+		else
+			new_ok += !v->gone && !v->has_slot && v->live;
+	}
+	tap_ok(old_ok == NVEC_DEV && new_ok == NVEC_DEV,
+	       "window 5: the retired instance's %d rows read and gone (%d), the new one's without slots (%d)",
+	       NVEC_DEV, old_ok, new_ok);
+	collect_done(&c);
+	for (i = RETIRED_DEV * NVEC_DEV; i < (RETIRED_DEV + 1) * NVEC_DEV; i++)
+		cleared_ok &= !fk->seen[fk->slot_of[i]];
+	tap_ok(cleared_ok, "window 5: the retired instance's slots taken back");
+
+	/* Window 6: the new instance gets them. */
+	memset(&r, 0, sizeof(r));
+	collect_window(&c, &r, false);
+	tap_ok(fk->devs[RETIRED_DEV].map ==
+		       ims_map(ims_map_gen(old_map) + 1, NVEC_DEV,
+			       range_of[RETIRED_DEV] * NVEC_DEV + 1),
+	       "window 6: the new instance has the old one's slots");
 	collect_done(&c);
 	collect_free(&c);
 	free(fk);

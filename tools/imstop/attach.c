@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -220,17 +221,18 @@ static bool prog_wanted(const struct attach_plan *p, const char *name)
 	return false;
 }
 
-/* Every slot is free at first. */
-static int fill_free_slots(struct tracer *t)
+/* seen, mapped into user space (BPF_F_MMAPABLE). */
+static int map_seen(struct tracer *t)
 {
-	int fd = bpf_map__fd(t->skel->maps.free_slots);
-	__u32 slot;
+	size_t len = (size_t)t->max_vectors * sizeof(__u64);
+	void *p;
 
-	/* A stack: pushed from the top, slot 0 (with histograms) is next. */
-	for (slot = t->max_vectors; slot-- > 0;) {
-		if (bpf_map_update_elem(fd, NULL, &slot, BPF_ANY))
-			return -errno;
-	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(t->skel->maps.seen), 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	t->seen = p;
+	t->seen_len = len;
 	return 0;
 }
 
@@ -285,8 +287,8 @@ int tracer_load(struct tracer *t, const struct tracer_opts *o)
 		fprintf(stderr, "imstop: sample period %u, gaps of mean %.3f\n",
 			o->sample_period, mean);
 	t->skel->rodata->e2e = t->plan.efd != EFD_NONE;
-	bpf_map__set_max_entries(t->skel->maps.slots, t->max_vectors);
-	bpf_map__set_max_entries(t->skel->maps.free_slots, t->max_vectors);
+	t->skel->rodata->max_slots = (__u32)t->max_vectors;
+	bpf_map__set_max_entries(t->skel->maps.seen, t->max_vectors);
 	bpf_map__set_max_entries(t->skel->maps.counts, t->max_vectors);
 	bpf_map__set_max_entries(t->skel->maps.sig_lats, t->max_hists);
 	bpf_map__set_max_entries(t->skel->maps.slow_lats, t->max_hists);
@@ -307,7 +309,7 @@ int tracer_load(struct tracer *t, const struct tracer_opts *o)
 
 	ret = imstop_bpf__load(t->skel);
 	if (!ret)
-		ret = fill_free_slots(t);
+		ret = map_seen(t);
 	if (is_perm(ret)) {
 		err_perm("cannot load the BPF programs", ret);
 		return ret;
@@ -372,11 +374,22 @@ void tracer_close(struct tracer *t)
 {
 	while (t->nlinks)
 		bpf_link__destroy(t->links[--t->nlinks]);
+	if (t->seen)
+		munmap(t->seen, t->seen_len);
+	t->seen = NULL;
 	imstop_bpf__destroy(t->skel);
 	t->skel = NULL;
 }
 
 /* --- The maps as a collect_src -------------------------------------------- */
+
+static int map_pop(void *ctx, enum collect_map m, void *value)
+{
+	struct tracer *t = ctx;
+
+	return bpf_map_lookup_and_delete_elem(t->fds[m], NULL, value) ? -errno :
+									0;
+}
 
 static int map_next_key(void *ctx, enum collect_map m, const void *key,
 			void *next)
@@ -430,14 +443,12 @@ static __u64 tracer_missed(void *ctx)
 
 const struct collect_src *tracer_source(struct tracer *t)
 {
-	t->fds[CM_SLOTS] = bpf_map__fd(t->skel->maps.slots);
-	t->fds[CM_FREE_SLOTS] = bpf_map__fd(t->skel->maps.free_slots);
 	t->fds[CM_COUNTS] = bpf_map__fd(t->skel->maps.counts);
 	t->fds[CM_SIG_LATS] = bpf_map__fd(t->skel->maps.sig_lats);
 	t->fds[CM_SLOW_LATS] = bpf_map__fd(t->skel->maps.slow_lats);
-	t->fds[CM_DEVS] = bpf_map__fd(t->skel->maps.devs);
 	t->fds[CM_CPUS] = bpf_map__fd(t->skel->maps.cpus);
 	t->fds[CM_DEFERRED] = bpf_map__fd(t->skel->maps.deferred);
+	t->fds[CM_RETIRED] = bpf_map__fd(t->skel->maps.retired);
 	t->src = (struct collect_src){
 		.ctx = t,
 		.ncpus = t->ncpus,
@@ -445,8 +456,13 @@ const struct collect_src *tracer_source(struct tracer *t)
 		.lookup = map_lookup,
 		.update = map_update,
 		.delete_key = map_delete,
+		.pop = map_pop,
 		.missed = tracer_missed,
 		.read_devs = collect_debugfs_devs,
+		.devs = t->skel->bss->devs,
+		.next_slot = &t->skel->bss->next_slot,
+		.seen = t->seen,
+		.max_slots = (__u32)t->max_vectors,
 	};
 	return &t->src;
 }

@@ -42,6 +42,8 @@ struct tracer {
 	int nlinks;
 	int ncpus;
 	long max_vectors, max_hists;
+	__u64 *seen; /* the seen map, mapped */
+	size_t seen_len;
 	int fds[CM_NR];
 	struct collect_src src;
 };

@@ -195,11 +195,6 @@ static bool stats_active(const struct vstats *s)
 	return false;
 }
 
-static int key_qsort_cmp(const void *a, const void *b)
-{
-	return key_cmp(a, b);
-}
-
 static int dev_qsort_cmp(const void *a, const void *b)
 {
 	const struct collect_dev *x = a, *y = b;
@@ -235,13 +230,284 @@ static void vrow_set_slot(struct collect *c, struct vrow *r, __u32 slot)
 	}
 }
 
+/* Device @dev as this window sees it (the snapshot of build_table()). */
 static struct ims_dev dev_info(struct collect *c, __u32 dev)
 {
 	struct ims_dev d = {};
 
 	if (dev < IMS_MAX_DEVS)
-		c->src->lookup(c->src->ctx, CM_DEVS, &dev, &d);
+		d = c->snap[dev];
 	return d;
+}
+
+/* --- Slots: the ranges held, given and taken back (imstop.h) ------------- */
+
+static bool dev_traced(const struct collect *c, __u32 dev)
+{
+	return c->opts.dev < 0 || (long long)dev == c->opts.dev;
+}
+
+/* Was instance @gen of device @dev taken back already? */
+static bool range_done(const struct collect *c, __u32 dev, __u32 gen)
+{
+	return gen < c->done[dev];
+}
+
+/* Where (@dev, @gen) is in the held ranges, or goes: *found says which. */
+static int held_find(const struct collect *c, __u32 dev, __u32 gen, bool *found)
+{
+	int lo = 0, hi = c->nheld;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		const struct slot_range *h = &c->held[mid];
+
+		if (h->dev < dev || (h->dev == dev && h->gen < gen))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < c->nheld && c->held[lo].dev == dev &&
+		 c->held[lo].gen == gen;
+	return lo;
+}
+
+/* Device @dev's word @m holds slots: hold them, if not yet. */
+static void held_add(struct collect *c, __u32 dev, __u64 m)
+{
+	__u32 gen = ims_map_gen(m), first = ims_map_first(m);
+	bool found;
+	int i;
+
+	if (!first || dev >= IMS_MAX_DEVS || !dev_traced(c, dev) ||
+	    range_done(c, dev, gen))
+		return;
+	i = held_find(c, dev, gen, &found);
+	if (found)
+		return;
+	c->held = grow(c->held, &c->heldcap, c->nheld + 1, sizeof(*c->held));
+	memmove(&c->held[i + 1], &c->held[i],
+		(c->nheld - i) * sizeof(*c->held));
+	c->held[i] = (struct slot_range){ .dev = dev,
+					  .gen = gen,
+					  .first = first - 1,
+					  .nvec = ims_map_nvec(m) };
+	c->nheld++;
+}
+
+/*
+ * @nvec free slots: the first of them, from the ranges taken back (first
+ * fit), else from those never handed out; -1 when there are none.
+ */
+static long long range_take(struct collect *c, __u32 nvec)
+{
+	const struct collect_src *src = c->src;
+	__u32 first, n;
+	int i;
+
+	for (i = 0; i < c->nfree; i++) {
+		struct slot_range *f = &c->free[i];
+
+		if (f->nvec < nvec)
+			continue;
+		first = f->first;
+		f->first += nvec;
+		f->nvec -= nvec;
+		if (!f->nvec) {
+			memmove(f, f + 1, (c->nfree - i - 1) * sizeof(*f));
+			c->nfree--;
+		}
+		return first;
+	}
+	n = __atomic_load_n(src->next_slot, __ATOMIC_RELAXED);
+	do {
+		if ((__u64)n + nvec > src->max_slots)
+			return -1;
+	} while (!__atomic_compare_exchange_n(src->next_slot, &n, n + nvec,
+					      false, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return n;
+}
+
+/* [first, first + nvec) is free again: merged with its neighbours. */
+static void range_put(struct collect *c, __u32 first, __u32 nvec)
+{
+	struct slot_range *f;
+	int i = 0;
+
+	if (!nvec)
+		return;
+	while (i < c->nfree && c->free[i].first < first)
+		i++;
+	if (i && c->free[i - 1].first + c->free[i - 1].nvec == first) {
+		f = &c->free[i - 1];
+		f->nvec += nvec;
+	} else {
+		c->free = grow(c->free, &c->freecap, c->nfree + 1,
+			       sizeof(*c->free));
+		memmove(&c->free[i + 1], &c->free[i],
+			(c->nfree - i) * sizeof(*c->free));
+		f = &c->free[i];
+		*f = (struct slot_range){ .first = first, .nvec = nvec };
+		c->nfree++;
+		i++;
+	}
+	if (i < c->nfree && f->first + f->nvec == c->free[i].first) {
+		f->nvec += c->free[i].nvec;
+		memmove(&c->free[i], &c->free[i + 1],
+			(c->nfree - i - 1) * sizeof(*c->free));
+		c->nfree--;
+	}
+}
+
+static int dev_bsearch_cmp(const void *key, const void *elem)
+{
+	__u32 id = *(const __u32 *)key;
+	const struct collect_dev *d = elem;
+
+	return id < d->id ? -1 : id > d->id;
+}
+
+/* Vectors of device @dev in debugfs, 0 if it is not there. */
+static __u32 debugfs_nvec(const struct collect *c, __u32 dev)
+{
+	const struct collect_dev *d;
+
+	if (c->ndbg <= 0)
+		return 0;
+	d = bsearch(&dev, c->ddevs, c->ndbg, sizeof(*c->ddevs),
+		    dev_bsearch_cmp);
+	return d ? d->nvec : 0;
+}
+
+/*
+ * Slots for the traced devices that have none: those that were there
+ * before imstop (their vectors from debugfs), and those created while the
+ * never used slots were all taken. A word swapped meanwhile (a new
+ * instance) keeps its own, and the range goes back.
+ */
+static void ranges_give(struct collect *c)
+{
+	struct ims_dev *devs = c->src->devs;
+	__u32 dev;
+
+	for (dev = 0; dev < IMS_MAX_DEVS; dev++) {
+		__u64 m = __atomic_load_n(&devs[dev].map, __ATOMIC_ACQUIRE);
+		__u32 nvec = ims_map_nvec(m);
+		long long first;
+
+		if (ims_map_first(m) || !dev_traced(c, dev) ||
+		    __atomic_load_n(&devs[dev].released, __ATOMIC_RELAXED))
+			continue;
+		if (!nvec)
+			nvec = debugfs_nvec(c, dev);
+		if (!nvec)
+			continue;
+		first = range_take(c, nvec);
+		if (first < 0)
+			continue;
+		if (!__atomic_compare_exchange_n(
+			    &devs[dev].map, &m,
+			    ims_map(ims_map_gen(m), nvec, (__u32)first + 1),
+			    false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			range_put(c, (__u32)first, nvec);
+	}
+}
+
+/*
+ * The device table as this window sees it, and the ranges held: those of
+ * the instances the BPF side retired, then those of the table.
+ */
+static void ranges_update(struct collect *c)
+{
+	const struct collect_src *src = c->src;
+	struct ims_retired r;
+	__u32 dev;
+
+	while (src->pop && !src->pop(src->ctx, CM_RETIRED, &r))
+		held_add(c, r.dev, r.map);
+	for (dev = 0; dev < IMS_MAX_DEVS; dev++) {
+		c->snap[dev].released = __atomic_load_n(
+			&src->devs[dev].released, __ATOMIC_ACQUIRE);
+		c->snap[dev].map =
+			__atomic_load_n(&src->devs[dev].map, __ATOMIC_ACQUIRE);
+		held_add(c, dev, c->snap[dev].map);
+	}
+}
+
+/* The vector instances with something in their slot, in key order. */
+static int seen_keys(struct collect *c)
+{
+	const struct collect_src *src = c->src;
+	int i, n = 0;
+	__u32 v;
+
+	for (i = 0; i < c->nheld; i++) {
+		const struct slot_range *h = &c->held[i];
+
+		for (v = 0; v < h->nvec; v++) {
+			__u32 slot = h->first + v;
+
+			if (slot >= src->max_slots ||
+			    !__atomic_load_n(&src->seen[slot],
+					     __ATOMIC_ACQUIRE))
+				continue;
+			c->keys = grow(c->keys, &c->keycap, n + 1,
+				       sizeof(*c->keys));
+			c->keys[n++] = (struct slot_key){
+				.key = { .dev = h->dev,
+					 .vector = v,
+					 .gen = h->gen },
+				.slot = slot,
+			};
+		}
+	}
+	return n;
+}
+
+/* Zero what slot @slot holds; seen last. */
+static void slot_clear(struct collect *c, __u32 slot)
+{
+	const struct collect_src *src = c->src;
+
+	if (!src->seen[slot])
+		return;
+	memset(c->pc_counts, 0, src->ncpus * sizeof(*c->pc_counts));
+	src->update(src->ctx, CM_COUNTS, &slot, c->pc_counts);
+	if (slot < c->opts.max_hists) {
+		memset(c->pc_sig, 0, src->ncpus * sizeof(*c->pc_sig));
+		memset(&c->slow, 0, sizeof(c->slow));
+		src->update(src->ctx, CM_SIG_LATS, &slot, c->pc_sig);
+		src->update(src->ctx, CM_SLOW_LATS, &slot, &c->slow);
+	}
+	__atomic_store_n(&src->seen[slot], 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * The instances this window reported gone: their slots, zeroed, are free
+ * again.
+ */
+static void ranges_take_back(struct collect *c)
+{
+	int i, n = 0;
+	__u32 v;
+
+	for (i = 0; i < c->nheld; i++) {
+		struct slot_range *h = &c->held[i];
+
+		if (!h->gone) {
+			c->held[n++] = *h;
+			continue;
+		}
+		for (v = 0; v < h->nvec; v++) {
+			if (h->first + v < c->src->max_slots)
+				slot_clear(c, h->first + v);
+		}
+		range_put(c, h->first, h->nvec);
+		if (c->done[h->dev] < h->gen + 1)
+			c->done[h->dev] = h->gen + 1;
+	}
+	c->nheld = n;
 }
 
 /* A position in the vectors of the devices read, in key order. */
@@ -259,7 +525,8 @@ static bool dev_key(struct collect *c, struct dev_cursor *dc,
 		dc->dev++;
 		dc->vec = 0;
 		if (dc->dev < c->ndbg)
-			dc->gen = dev_info(c, c->ddevs[dc->dev].id).gen;
+			dc->gen = ims_map_gen(
+				dev_info(c, c->ddevs[dc->dev].id).map);
 	}
 	if (dc->dev >= c->ndbg)
 		return false;
@@ -290,49 +557,41 @@ static const struct ims_key *key_min(const struct ims_key *a,
 	return key_cmp(a, b) <= 0 ? a : b;
 }
 
-/* The next key of the slots map, sorted and without duplicates. */
-static const struct ims_key *slot_key(struct collect *c, int *i, int nkeys)
+/* The next seen slot's key, or NULL past the last. */
+static const struct slot_key *slot_key(struct collect *c, int i, int nkeys)
 {
-	while (*i + 1 < nkeys && !key_cmp(&c->keys[*i], &c->keys[*i + 1]))
-		(*i)++;
-	return *i < nkeys ? &c->keys[*i] : NULL;
+	return i < nkeys ? &c->keys[i] : NULL;
 }
 
 /*
  * Build the table anew from three sorted streams: the rows it has, the
- * keys of the slots map and the vectors of the devices read. The keys are
- * sorted once and merged: O(n log n) for n keys however many are new. A
- * key read twice (an iteration of a hash map starts over when the key it
- * continues from goes away) is read once. A row in neither source stays
- * (gone from both), with its counts as they were.
+ * seen slots of the ranges held and the vectors of the devices read: O(n)
+ * for n vectors however many are new. A row in neither source stays (gone
+ * from both), with its counts as they were.
  */
 static void build_table(struct collect *c)
 {
 	const struct collect_src *src = c->src;
-	struct ims_key key, next, *prev = NULL, dk;
 	struct dev_cursor dc = { 0 };
-	int nkeys = 0, nt = 0, i = 0, j = 0;
+	int nkeys, nt = 0, i = 0, j = 0;
+	struct ims_key key, dk;
 	struct vrow **tab;
 	bool hd;
-
-	while (!src->next_key(src->ctx, CM_SLOTS, prev, &next)) {
-		c->keys = grow(c->keys, &c->keycap, nkeys + 1, sizeof(key));
-		c->keys[nkeys++] = next;
-		key = next;
-		prev = &key;
-	}
-	qsort(c->keys, nkeys, sizeof(*c->keys), key_qsort_cmp);
 
 	c->ndbg = src->read_devs ? src->read_devs(src->ctx, c) : -1;
 	if (c->ndbg > 0)
 		qsort(c->ddevs, c->ndbg, sizeof(*c->ddevs), dev_qsort_cmp);
+	ranges_give(c);
+	ranges_update(c);
+	nkeys = seen_keys(c);
 	if (c->ndbg > 0)
-		dc.gen = dev_info(c, c->ddevs[0].id).gen;
+		dc.gen = ims_map_gen(dev_info(c, c->ddevs[0].id).map);
 
 	c->spare = grow(c->spare, &c->sparecap, c->ntab + nkeys + 1,
 			sizeof(*c->spare));
 	for (hd = dev_key(c, &dc, &dk);; hd = dev_key(c, &dc, &dk)) {
-		const struct ims_key *kb = slot_key(c, &i, nkeys);
+		const struct slot_key *sk = slot_key(c, i, nkeys);
+		const struct ims_key *kb = sk ? &sk->key : NULL;
 		const struct ims_key *ko = j < c->ntab ? &c->tab[j]->key : NULL;
 		const struct ims_key *k =
 			key_min(key_min(kb, hd ? &dk : NULL), ko);
@@ -349,9 +608,9 @@ static void build_table(struct collect *c)
 			r = c->tab[j++];
 		if (inb) {
 			i++;
-			if (src->lookup(src->ctx, CM_SLOTS, &key, &slot) ||
-			    read_slot(c, slot))
-				inb = false; /* deleted meanwhile */
+			slot = sk->slot;
+			if (read_slot(c, slot))
+				inb = false;
 		}
 		if (inb && r && r->has_slot && r->slot != slot) {
 			/* Another instance of the key: start afresh. */
@@ -359,7 +618,7 @@ static void build_table(struct collect *c)
 			r = NULL;
 		}
 		if (!r && !inb && !ind)
-			continue; /* a slot deleted meanwhile */
+			continue; /* a slot that could not be read */
 		if (!r)
 			r = vrow_new(&key);
 		r->live = ind;
@@ -553,27 +812,6 @@ static double ts_diff(const struct timespec *a, const struct timespec *b)
 	       (double)(a->tv_nsec - b->tv_nsec) / 1e9;
 }
 
-/*
- * Give a gone vector's slot back: unmap it, zero its counters, drop its
- * histograms, and queue it for the next vector the BPF side sees.
- */
-static void release_slot(struct collect *c, const struct vrow *r)
-{
-	const struct collect_src *src = c->src;
-
-	if (src->delete_key(src->ctx, CM_SLOTS, &r->key))
-		return;
-	memset(c->pc_counts, 0, src->ncpus * sizeof(*c->pc_counts));
-	src->update(src->ctx, CM_COUNTS, &r->slot, c->pc_counts);
-	if (r->slot < c->opts.max_hists) {
-		memset(c->pc_sig, 0, src->ncpus * sizeof(*c->pc_sig));
-		memset(&c->slow, 0, sizeof(c->slow));
-		src->update(src->ctx, CM_SIG_LATS, &r->slot, c->pc_sig);
-		src->update(src->ctx, CM_SLOW_LATS, &r->slot, &c->slow);
-	}
-	src->update(src->ctx, CM_FREE_SLOTS, NULL, &r->slot);
-}
-
 void collect_window(struct collect *c, struct report *r, bool final)
 {
 	const struct collect_src *src = c->src;
@@ -610,6 +848,12 @@ void collect_window(struct collect *c, struct report *r, bool final)
 	r->lat_timed = 0;
 	r->ndevs = c->ndbg;
 
+	for (i = 0; i < c->nheld; i++) {
+		struct slot_range *h = &c->held[i];
+		struct ims_dev d = dev_info(c, h->dev);
+
+		h->gone = h->gen != ims_map_gen(d.map) || d.released;
+	}
 	for (i = 0; i < c->ntab; i++) {
 		struct vrow *v = c->tab[i];
 		struct ims_dev d = dev_info(c, v->key.dev);
@@ -619,7 +863,7 @@ void collect_window(struct collect *c, struct report *r, bool final)
 		 * anew, or a vector without a slot is no longer in debugfs.
 		 */
 		v->gone = (v->key.dev < IMS_MAX_DEVS &&
-			   (v->key.gen != d.gen || d.released)) ||
+			   (v->key.gen != ims_map_gen(d.map) || d.released)) ||
 			  (c->ndbg >= 0 && !v->live && !v->has_slot);
 		if (!v->name[0])
 			snprintf(v->name, sizeof(v->name), "-");
@@ -665,11 +909,10 @@ void collect_done(struct collect *c)
 			c->tab[n++] = c->tab[i];
 			continue;
 		}
-		if (c->tab[i]->has_slot)
-			release_slot(c, c->tab[i]);
 		vrow_free(c->tab[i]);
 	}
 	c->ntab = n;
+	ranges_take_back(c);
 }
 
 void collect_free(struct collect *c)
@@ -685,6 +928,8 @@ void collect_free(struct collect *c)
 	free(c->ddevs);
 	free(c->rows);
 	free(c->keys);
+	free(c->held);
+	free(c->free);
 	free(c->old);
 	free(c->pc_counts);
 	free(c->pc_sig);

@@ -2,15 +2,17 @@
 /*
  * imstop: collecting a window. The row table (one row per vector instance,
  * sorted by key): the vectors of the core's devices, with the core's own
- * counts (<dev>/stats), and the slots of the BPF maps, with latencies and
- * slow-path counts; and the report: totals, rates, latency summaries,
- * rows in display order.
+ * counts (<dev>/stats), and the slots of the BPF maps that hold anything
+ * (seen), with latencies and slow-path counts; and the report: totals,
+ * rates, latency summaries, rows in display order. And the slots: giving
+ * devices without slots a range, taking back those of gone devices (see
+ * imstop.h).
  *
  * The maps are read through struct collect_src, with the semantics of
- * libbpf's bpf_map_*_elem() calls, and the devices through its read_devs:
- * attach.c backs it with the BPF maps and debugfs, tests/host/
- * imstop_collect.c with arrays of its own. Nothing here needs the BPF
- * skeleton or libbpf.
+ * libbpf's bpf_map_*_elem() calls, the memory shared with the BPF side
+ * through its pointers, and the devices through its read_devs: attach.c
+ * backs it with the BPF maps and debugfs, tests/host/imstop_collect.c with
+ * arrays of its own. Nothing here needs the BPF skeleton or libbpf.
  */
 #ifndef IMSTOP_COLLECT_H
 #define IMSTOP_COLLECT_H
@@ -28,14 +30,12 @@ enum sort_key { SORT_SIGNALS, SORT_RATE, SORT_P99, SORT_ALLOC, SORT_COOKIE };
 
 /* The maps of bpf/imstop.bpf.c that user space reads or writes. */
 enum collect_map {
-	CM_SLOTS, /* hash: struct ims_key -> __u32 slot */
-	CM_FREE_SLOTS, /* stack of __u32 slots (key NULL) */
 	CM_COUNTS, /* per-CPU array: slot -> struct ims_counts */
 	CM_SIG_LATS, /* per-CPU array: slot -> struct ims_lat */
 	CM_SLOW_LATS, /* array: slot -> struct ims_slow_lats */
-	CM_DEVS, /* array: device id -> struct ims_dev */
 	CM_CPUS, /* per-CPU array: 0 -> struct ims_cpu */
 	CM_DEFERRED, /* hash: struct ims_defer_key -> struct ims_deferred */
+	CM_RETIRED, /* queue of struct ims_retired (pop: key NULL) */
 	CM_NR,
 };
 
@@ -65,6 +65,8 @@ struct collect_src {
 	int (*update)(void *ctx, enum collect_map m, const void *key,
 		      const void *value);
 	int (*delete_key)(void *ctx, enum collect_map m, const void *key);
+	/* Take the oldest value off a queue; -ENOENT when it is empty. */
+	int (*pop)(void *ctx, enum collect_map m, void *value);
 	/* Handler runs the kernel skipped (recursion). */
 	__u64 (*missed)(void *ctx);
 	/*
@@ -74,6 +76,27 @@ struct collect_src {
 	 * collect_debugfs_devs() reads debugfs.
 	 */
 	int (*read_devs)(void *ctx, struct collect *c);
+	/*
+	 * Shared with the BPF side, which changes them as it runs: the device
+	 * table (IMS_MAX_DEVS entries), the first slot never handed out, and
+	 * seen by slot (max_slots entries).
+	 */
+	struct ims_dev *devs;
+	__u32 *next_slot;
+	__u64 *seen;
+	__u32 max_slots;
+};
+
+/* A device instance's slots, [first, first + nvec). */
+struct slot_range {
+	__u32 dev, gen, first, nvec;
+	bool gone; /* reported gone: taken back by collect_done() */
+};
+
+/* A vector instance with something recorded in its slot. */
+struct slot_key {
+	struct ims_key key;
+	__u32 slot;
 };
 
 struct collect_opts {
@@ -96,8 +119,14 @@ struct collect {
 	int ntab, tabcap;
 	struct vrow **spare; /* the next table, while it is built */
 	int sparecap;
-	struct ims_key *keys;
+	struct slot_key *keys; /* the seen slots of the held ranges */
 	int keycap;
+	struct slot_range *held; /* device instances with slots */
+	int nheld, heldcap;
+	struct slot_range *free; /* slots taken back, by first */
+	int nfree, freecap;
+	__u32 done[IMS_MAX_DEVS]; /* gen + 1 of the newest taken back */
+	struct ims_dev snap[IMS_MAX_DEVS]; /* the device table, this window */
 	struct collect_dev *ddevs;
 	int nddevs, ddevcap;
 	int ndbg; /* devices read this window, -1: none could be */
@@ -133,8 +162,8 @@ void collect_start(struct collect *c);
 void collect_window(struct collect *c, struct report *r, bool final);
 
 /*
- * The window was reported: forget the rows of released devices, giving
- * their slots back to the BPF side.
+ * The window was reported: forget the rows of gone device instances, and
+ * take their slots back (zeroed) for devices without slots.
  */
 void collect_done(struct collect *c);
 

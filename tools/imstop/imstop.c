@@ -150,7 +150,8 @@ static const struct argp_option opts[] = {
 	  "auto (default: fentry when it attaches)",
 	  1 },
 	{ "max-vectors", OPT_MAX_VECTORS, "N", 0,
-	  "Vectors the kernel map holds (default 16384)", 1 },
+	  "Vector slots: the vectors of the devices traced at once (default 16384)",
+	  1 },
 	{ "max-hist-vectors", OPT_MAX_HISTS, "N", 0,
 	  "Vectors with latency histograms (default 1024; they take 1.2 KiB "
 	  "per CPU each)",
@@ -282,14 +283,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				arg);
 		break;
 	case OPT_MAX_VECTORS:
-		if (parse_long(arg, 1, 1 << 24, &env.max_vectors))
-			argp_error(state, "invalid number of vectors '%s'",
-				   arg);
+		if (parse_long(arg, 1, IMS_MAX_SLOTS, &env.max_vectors))
+			argp_error(state,
+				   "invalid number of vectors '%s' (1 to %u)",
+				   arg, IMS_MAX_SLOTS);
 		break;
 	case OPT_MAX_HISTS:
-		if (parse_long(arg, 1, 1 << 24, &env.max_hists))
-			argp_error(state, "invalid number of vectors '%s'",
-				   arg);
+		if (parse_long(arg, 1, IMS_MAX_SLOTS, &env.max_hists))
+			argp_error(state,
+				   "invalid number of vectors '%s' (1 to %u)",
+				   arg, IMS_MAX_SLOTS);
 		break;
 	case 'S':
 		if (parse_long(arg, 1, 1 << 30, &env.sample_period))
@@ -565,8 +568,9 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"imstop: serving OpenMetrics on http://%s/metrics\n",
 			prom_where(prom));
-	tracer_arm(&t);
+	/* Slots for the devices there are first, then the programs count. */
 	collect_start(&c);
+	tracer_arm(&t);
 	deadline = c.start;
 	if (t.plan.func)
 		fprintf(stderr,
