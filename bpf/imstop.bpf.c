@@ -211,6 +211,21 @@ static __always_inline struct ims_counts *counts_get(__s64 slot)
 	return bpf_map_lookup_elem(&counts, &s);
 }
 
+/*
+ * A timed raise of the vector in @slot whose latency is lost: counted
+ * there too, so that user space shows which vector lost it. Only on the
+ * error paths.
+ */
+static __always_inline void lat_lost(__u32 slot)
+{
+	struct ims_counts *c = counts_get(slot);
+
+	if (!c)
+		return;
+	mark_seen(slot);
+	__sync_fetch_and_add(&c->lat_lost, 1);
+}
+
 static __always_inline struct ims_lat *lat_get(__u32 slot, __u32 kind)
 {
 	struct ims_slow_lats *sl;
@@ -230,6 +245,7 @@ static __always_inline void lat_add(__u32 slot, __u32 kind, __u64 ns)
 
 	if (!l) {
 		diag_inc(cpu_get(), IMS_DIAG_NO_HIST);
+		lat_lost(slot);
 		return;
 	}
 	mark_seen(slot);
@@ -274,6 +290,7 @@ static __always_inline void inflight_push(struct ims_cpu *f, __u32 dev,
 	if (d >= IMS_INFLIGHT_MAX) {
 		diag_inc(f, IMS_DIAG_OVERFLOW);
 		diag_inc(f, IMS_DIAG_STALE);
+		lat_lost(f->e[0].slot);
 		inflight_remove(f, 0);
 		d = f->depth;
 	}
@@ -368,8 +385,10 @@ static __always_inline int on_defer(__u32 dev, __u32 vector, __u32 seq)
 	v.slot = e->slot;
 	v.pad = 0;
 	v.ts = e->ts;
-	if (bpf_map_update_elem(&deferred, &dk, &v, BPF_NOEXIST))
+	if (bpf_map_update_elem(&deferred, &dk, &v, BPF_NOEXIST)) {
 		diag_inc(f, IMS_DIAG_OVERFLOW);
+		lat_lost(v.slot);
+	}
 	f->depth = d;
 	return 0;
 }
@@ -390,8 +409,10 @@ static __always_inline int on_defer_run(__u32 dev, __u32 vector, __u32 seq)
 	f = cpu_get();
 	if (!f)
 		return 0;
-	if (f->dr.active && f->dr.timed)
+	if (f->dr.active && f->dr.timed) {
 		diag_inc(f, IMS_DIAG_STALE);
+		lat_lost(f->dr.slot);
+	}
 	f->dr.dev = dev;
 	f->dr.vector = vector;
 	f->dr.tid = (__u32)bpf_get_current_pid_tgid();

@@ -122,6 +122,12 @@ struct ims_counts {
 	__u64 frees; /* vic_irq_free */
 	__u64 cookie_sets; /* vic_cookie_set_end with ret 0 */
 	__u64 cookie_fails; /* vic_cookie_set_end with ret < 0 */
+	/*
+	 * Timed raises whose latency was not recorded: no histogram, pushed
+	 * out of the in-flight stack, the deferred map full, forgotten (by
+	 * user space: stale deferred entries).
+	 */
+	__u64 lat_lost;
 };
 
 struct ims_slow_lats {

@@ -9,7 +9,9 @@
  * signals with eventfd_signal) that imstop must not count.
  * Ground truth: the numbers driven, the eventfd counters and debugfs.
  * With --max-vectors below the vectors in use, the raise counts stay
- * exact (they are the core's) and the lost slots are said.
+ * exact (they are the core's) and the lost slots are said, on each
+ * vector's row; with --max-hist-vectors below them, each vector without a
+ * histogram counts the latencies it lost.
  *
  * vic-test-timeout: 600
  */
@@ -224,6 +226,8 @@ static void check_vector(const struct jv *rec, int dev, unsigned int v,
 	}
 #undef EQ
 	tap_ok(ok, "%s: vector %u: every count exact", mode, v);
+	tap_ok(jbool(row, "no_slot") == core_only, "%s: vector %u: no_slot %s",
+	       mode, v, core_only ? "true (the device has none)" : "false");
 
 	/* The core's own counters (the device is younger than imstop). */
 	if (!vic_dbg_read_vector(dev, v, &d))
@@ -244,9 +248,10 @@ static void check_vector(const struct jv *rec, int dev, unsigned int v,
  * One run of imstop over the workload, every raise timed. @ef NULL: the
  * default, no eventfd probe; else end to end with that probe.
  * @max_vectors > 0: --max-vectors, fewer slots than the device has
- * vectors.
+ * vectors; @max_hists > 0: --max-hist-vectors.
  */
-static void run_mode(const char *tp, const char *ef, int max_vectors)
+static void run_mode(const char *tp, const char *ef, int max_vectors,
+		     int max_hists)
 {
 	char tp_opt[64], ef_opt[64], mv_opt[64], mode[96];
 	const char *argv[] = { "-o",   "json", "--cumulative", "-S1", tp_opt,
@@ -265,6 +270,14 @@ static void run_mode(const char *tp, const char *ef, int max_vectors)
 	if (max_vectors) {
 		snprintf(mv_opt, sizeof(mv_opt), "--max-vectors=%d",
 			 max_vectors);
+		argv[6] = mv_opt;
+		argv[7] = "3600";
+		snprintf(mode, sizeof(mode), "%s+%s, %s", tp, ef ? ef : "none",
+			 mv_opt);
+	}
+	if (max_hists) {
+		snprintf(mv_opt, sizeof(mv_opt), "--max-hist-vectors=%d",
+			 max_hists);
 		argv[6] = mv_opt;
 		argv[7] = "3600";
 		snprintf(mode, sizeof(mode), "%s+%s, %s", tp, ef ? ef : "none",
@@ -331,6 +344,33 @@ static void run_mode(const char *tp, const char *ef, int max_vectors)
 			check_vector(rec, dev, i, mode, efd, true);
 		goto done;
 	}
+	if (max_hists) {
+		long long lost = 0;
+
+		for (i = 0; i < NVEC; i++) {
+			const struct expect *w = &want[i];
+			long long want_lost =
+				i < max_hists ?
+					0 :
+					(long long)(w->delivered + w->allocs +
+						    w->cookie_sets);
+
+			check_vector(rec, dev, i, mode, efd, false);
+			row = imstop_vec(rec, dev, i);
+			tap_is(jint(row, "lat_lost"), want_lost,
+			       "%s: v%d: lat_lost %lld (%s)", mode, i,
+			       want_lost,
+			       i < max_hists ?
+				       "it has a histogram" :
+				       "its delivered raises, allocations and cookie sets");
+			lost += want_lost;
+		}
+		tap_is(jint(diag, "no_histogram"), lost,
+		       "%s: no_histogram is their sum", mode);
+		tap_is(jint(jget(imstop_vec(rec, dev, 1), "signal"), "count"),
+		       want[1].signals, "%s: v1 has its histogram", mode);
+		goto done;
+	}
 	tap_ok(jint(diag, "map_full") == 0 && jint(diag, "no_histogram") == 0 &&
 		       jint(diag, "inflight_overflows") == 0 &&
 		       jint(diag, "stale") == 0,
@@ -339,6 +379,8 @@ static void run_mode(const char *tp, const char *ef, int max_vectors)
 
 	for (i = 0; i < NVEC; i++) {
 		check_vector(rec, dev, i, mode, efd, false);
+		tap_is(jint(imstop_vec(rec, dev, i), "lat_lost"), 0,
+		       "%s: vector %d lost no latency", mode, i);
 		sum += want[i].signals;
 	}
 	totals = jget(rec, "totals");
@@ -397,14 +439,20 @@ int main(void)
 		return 77;
 	}
 	vt_load_modules();
-	run_mode("auto", NULL, 0);
-	run_mode("tp_btf", NULL, 0);
-	run_mode("raw_tp", NULL, 0);
-	run_mode("auto", "auto", 0);
-	run_mode("tp_btf", "kprobe", 0);
-	run_mode("raw_tp", "fentry", 0);
-	run_mode("raw_tp", "kprobe", 0);
+	run_mode("auto", NULL, 0, 0);
+	run_mode("tp_btf", NULL, 0, 0);
+	run_mode("raw_tp", NULL, 0, 0);
+	run_mode("auto", "auto", 0, 0);
+	run_mode("tp_btf", "kprobe", 0, 0);
+	run_mode("raw_tp", "fentry", 0, 0);
+	run_mode("raw_tp", "kprobe", 0, 0);
 	/* Fewer slots than vectors: the counts are the core's, exact. */
-	run_mode("auto", NULL, 2);
+	run_mode("auto", NULL, 2, 0);
+	/*
+	 * Histograms for two vectors: the device is the first imstop sees,
+	 * so vectors 0 and 1 have them (slots 0 and 1), and vector 2 counts
+	 * each timed raise it lost.
+	 */
+	run_mode("auto", NULL, 0, 2);
 	return tap_done();
 }

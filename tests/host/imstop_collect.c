@@ -320,6 +320,7 @@ static void fill(int w)
 		memset(fk->counts[s], 0, sizeof(fk->counts[s]));
 		c[0].allocs = (__u64)w;
 		c[1].frees = (__u64)w * 2;
+		c[1].lat_lost = i % 11 ? 0 : (__u64)w;
 		if (s < MAX_HISTS) {
 			/* Latencies: one timed signal in ten, at 1 us. */
 			struct ims_lat *l = &fk->sig[s][1];
@@ -434,7 +435,8 @@ static void check_rows(const char *what, const struct collect *c,
 			idle++;
 			bad_idle += v->has_slot || wc->signals || wc->raised ||
 				    strcmp(v->name, "idle-dev") ||
-				    strcmp(v->type, "ims") || v->gone;
+				    strcmp(v->type, "ims") || v->gone ||
+				    v->no_slot != (w < 3);
 			continue;
 		}
 		k = key_index(&v->key);
@@ -461,6 +463,10 @@ static void check_rows(const char *what, const struct collect *c,
 		    wc->released != WIN(released_total) ||
 		    wc->pended != WIN(pended_total) || wc->dropped ||
 		    wc->allocs != 1 || wc->frees != 2 ||
+		    wc->lat_lost != (k % 11 ? 0U : 1U) +
+					    (__u64)(w == 3 && k < NDEFERRED &&
+						    !(k % 2)) ||
+		    v->no_slot ||
 		    v->track->total.c.signals != sig_total(k, g ? w - 1 : w) ||
 		    v->gone != g) {
 			if (wrong < 3)
@@ -530,7 +536,7 @@ static void fill_deferred(void)
 		fk->def[i].key.dev = fk->keys[i].dev;
 		fk->def[i].key.vector = fk->keys[i].vector;
 		fk->def[i].key.seq = 1000 + i;
-		fk->def[i].v.slot = i;
+		fk->def[i].v.slot = fk->slot_of[i];
 		fk->def[i].v.ts = i % 2 ? now : now - 6000000000ULL;
 		fk->def[i].present = true;
 	}
@@ -602,7 +608,7 @@ static void check_text(struct report *r)
 	r->wide = true;
 	t = text_of(r);
 	w = widest(t);
-	tap_ok(w == 112 && strstr(t, "ALLOC n") && strstr(t, "COOKIE n"),
+	tap_ok(w == 114 && strstr(t, "ALLOC n") && strstr(t, "COOKIE n"),
 	       "text: wide: the ALLOC and COOKIE columns too, %d columns", w);
 	free(t);
 }

@@ -86,6 +86,10 @@ static int read_slot(struct collect *c, __u32 slot)
 		     i < (int)(sizeof(*sum) / sizeof(__u64)); i++)
 			d[i] += from[i];
 	}
+	for (i = 0; i < c->nlost; i++) {
+		if (c->lost[i].slot == slot)
+			sum->lat_lost += c->lost[i].n;
+	}
 
 	if (slot >= c->opts.max_hists)
 		return 0; /* no histograms */
@@ -483,6 +487,19 @@ static void slot_clear(struct collect *c, __u32 slot)
 	__atomic_store_n(&src->seen[slot], 0, __ATOMIC_RELEASE);
 }
 
+/* The latencies lost that user space counted in @h's slots go. */
+static void lost_forget(struct collect *c, const struct slot_range *h)
+{
+	int i, n = 0;
+
+	for (i = 0; i < c->nlost; i++) {
+		if (c->lost[i].slot < h->first ||
+		    c->lost[i].slot - h->first >= h->nvec)
+			c->lost[n++] = c->lost[i];
+	}
+	c->nlost = n;
+}
+
 /*
  * The instances this window reported gone: their slots, zeroed, are free
  * again.
@@ -504,6 +521,7 @@ static void ranges_take_back(struct collect *c)
 				slot_clear(c, h->first + v);
 		}
 		range_put(c, h->first, h->nvec);
+		lost_forget(c, h);
 		if (c->done[h->dev] < h->gen + 1)
 			c->done[h->dev] = h->gen + 1;
 	}
@@ -664,10 +682,29 @@ static void read_diag(struct collect *c, __u64 *diag)
 	}
 }
 
+/* One more latency lost by slot @slot: its row shows it (read_slot()). */
+static void lost_add(struct collect *c, __u32 slot)
+{
+	int i;
+
+	if (slot >= c->src->max_slots)
+		return;
+	__atomic_store_n(&c->src->seen[slot], 1, __ATOMIC_RELEASE);
+	for (i = 0; i < c->nlost; i++) {
+		if (c->lost[i].slot == slot) {
+			c->lost[i].n++;
+			return;
+		}
+	}
+	c->lost = grow(c->lost, &c->lostcap, c->nlost + 1, sizeof(*c->lost));
+	c->lost[c->nlost++] = (struct slot_count){ .slot = slot, .n = 1 };
+}
+
 /*
  * Forget the timed raises that waited for a deferred delivery longer than
- * IMS_DEFERRED_STALE_NS (see imstop.h): each counts as stale. Their keys
- * first, then the deletes: a deleted key would restart the walk.
+ * IMS_DEFERRED_STALE_NS (see imstop.h): each counts as stale, and as a
+ * latency lost by its vector. Their keys first, then the deletes: a
+ * deleted key would restart the walk.
  */
 static void sweep_deferred(struct collect *c, const struct timespec *mono)
 {
@@ -688,8 +725,11 @@ static void sweep_deferred(struct collect *c, const struct timespec *mono)
 		c->old[n++] = key;
 	}
 	for (i = 0; i < n; i++) {
-		if (!src->delete_key(src->ctx, CM_DEFERRED, &c->old[i]))
-			c->swept++;
+		if (src->lookup(src->ctx, CM_DEFERRED, &c->old[i], &v) ||
+		    src->delete_key(src->ctx, CM_DEFERRED, &c->old[i]))
+			continue;
+		c->swept++;
+		lost_add(c, v.slot);
 	}
 }
 
@@ -821,8 +861,8 @@ void collect_window(struct collect *c, struct report *r, bool final)
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &r->now);
-	build_table(c);
 	sweep_deferred(c, &mono);
+	build_table(c);
 	read_diag(c, diag);
 	diag[IMS_DIAG_STALE] += c->swept;
 	missed = src->missed ? src->missed(src->ctx) : 0;
@@ -865,6 +905,7 @@ void collect_window(struct collect *c, struct report *r, bool final)
 		v->gone = (v->key.dev < IMS_MAX_DEVS &&
 			   (v->key.gen != ims_map_gen(d.map) || d.released)) ||
 			  (c->ndbg >= 0 && !v->live && !v->has_slot);
+		v->no_slot = v->live && !v->gone && !ims_map_first(d.map);
 		if (!v->name[0])
 			snprintf(v->name, sizeof(v->name), "-");
 		if (!v->type[0])
@@ -929,6 +970,7 @@ void collect_free(struct collect *c)
 	free(c->rows);
 	free(c->keys);
 	free(c->held);
+	free(c->lost);
 	free(c->free);
 	free(c->old);
 	free(c->pc_counts);

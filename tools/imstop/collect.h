@@ -93,6 +93,12 @@ struct slot_range {
 	bool gone; /* reported gone: taken back by collect_done() */
 };
 
+/* A count kept by slot in user space. */
+struct slot_count {
+	__u32 slot;
+	__u64 n;
+};
+
 /* A vector instance with something recorded in its slot. */
 struct slot_key {
 	struct ims_key key;
@@ -135,6 +141,8 @@ struct collect {
 	int rowcap;
 	__u64 diag_prev[IMS_DIAG_NR];
 	__u64 swept; /* stale deferred entries forgotten so far */
+	struct slot_count *lost; /* ... by slot, for the rows */
+	int nlost, lostcap;
 	struct ims_defer_key *old; /* their keys, while a sweep runs */
 	int oldcap;
 	__u64 missed_prev;

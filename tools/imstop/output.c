@@ -20,7 +20,7 @@ const struct counter_def counter_defs[NR_COUNTERS] = {
 	COUNTER(raised),      COUNTER(delivered),    COUNTER(pended),
 	COUNTER(dropped),     COUNTER(released),     COUNTER(signals),
 	COUNTER(allocs),      COUNTER(alloc_fails),  COUNTER(frees),
-	COUNTER(cookie_sets), COUNTER(cookie_fails),
+	COUNTER(cookie_sets), COUNTER(cookie_fails), COUNTER(lat_lost),
 };
 
 const char *const lat_names[IMS_LAT_NR] = {
@@ -48,7 +48,8 @@ enum {
 	C_ALLOC_FAILS,
 	C_FREES,
 	C_COOKIE_SETS,
-	C_COOKIE_FAILS
+	C_COOKIE_FAILS,
+	C_LAT_LOST,
 };
 
 static int shown_rows(const struct report *r)
@@ -136,7 +137,7 @@ static void text_header(const struct report *r)
 		       r->sample_period);
 	if (r->diag[IMS_DIAG_MAP_FULL] || r->diag[IMS_DIAG_NO_HIST] ||
 	    r->diag[IMS_DIAG_STALE] || r->diag[IMS_DIAG_OVERFLOW])
-		printf("latency lost: no slot %llu  no hist %llu  stale %llu  overflow %llu\n",
+		printf("latency lost (! by vector): no slot %llu  no hist %llu  stale %llu  overflow %llu\n",
 		       (unsigned long long)r->diag[IMS_DIAG_MAP_FULL],
 		       (unsigned long long)r->diag[IMS_DIAG_NO_HIST],
 		       (unsigned long long)r->diag[IMS_DIAG_STALE],
@@ -148,17 +149,27 @@ static void text_header(const struct report *r)
 }
 
 /*
- * The table: 76 columns, or 112 with the allocation and cookie-set
+ * The table: 78 columns, or 114 with the allocation and cookie-set
  * columns (wide: the columns and widths of imstop before the 80-column
- * view, a TYPE of 5).
+ * view, a TYPE of 5). The column after p99 is "!" for a vector that lost
+ * latencies in the window (see row_lost()).
  */
 static void text_row_header(bool wide)
 {
-	printf("%4s %-16s %5s %-*s %9s %8s %8s", "DEV", "NAME", "VEC",
-	       wide ? 5 : 4, "TYPE", "SIG/s", "SIG p50", "p99");
+	printf("%4s %-16s %5s %-*s %9s %8s %8s %1s", "DEV", "NAME", "VEC",
+	       wide ? 5 : 4, "TYPE", "SIG/s", "SIG p50", "p99", "!");
 	if (wide)
 		printf(" %7s %8s %8s %8s", "ALLOC n", "p50", "COOKIE n", "p50");
 	printf(" %7s %7s\n", "PEND", "DROP");
+}
+
+/*
+ * Did vector @v lose latencies this window: timed raises not recorded,
+ * or raises while its device has no slots?
+ */
+static bool row_lost(const struct vrow *v)
+{
+	return v->win->c.lat_lost || (v->no_slot && v->win->c.raised);
 }
 
 static void text_row(const struct vrow *v, bool wide)
@@ -169,11 +180,12 @@ static void text_row(const struct vrow *v, bool wide)
 	char rate[16], s50[16], s99[16], an[16], a50[16], cn[16], c50[16];
 	char pend[16], drop[16];
 
-	printf("%4u %-16.16s %5u %-*.*s %9s %8s %8s", v->key.dev, v->name,
+	printf("%4u %-16.16s %5u %-*.*s %9s %8s %8s %1s", v->key.dev, v->name,
 	       v->key.vector, wide ? 5 : 4, wide ? 5 : 4, row_type(v),
 	       fmt_rate(rate, sizeof(rate), v->signals_ps),
 	       fmt_lat(s50, sizeof(s50), sig, sig->p50_ns),
-	       fmt_lat(s99, sizeof(s99), sig, sig->p99_ns));
+	       fmt_lat(s99, sizeof(s99), sig, sig->p99_ns),
+	       row_lost(v) ? "!" : "");
 	if (wide)
 		printf(" %7s %8s %8s %8s",
 		       fmt_count(an, sizeof(an), v->win->c.allocs),
@@ -279,7 +291,8 @@ static void json_vector(const struct report *r, const struct vrow *v)
 	json_str(v->name);
 	printf(",\"vector\":%u,\"type\":", v->key.vector);
 	json_str(v->type);
-	printf(",\"gone\":%s", v->gone ? "true" : "false");
+	printf(",\"gone\":%s,\"no_slot\":%s", v->gone ? "true" : "false",
+	       v->no_slot ? "true" : "false");
 	for (k = 0; k < NR_COUNTERS; k++)
 		printf(",\"%s\":%llu", counter_defs[k].name,
 		       (unsigned long long)counter(v->win, k));
@@ -385,7 +398,7 @@ void output_csv(const struct report *r)
 	int i, k, n = shown_rows(r);
 
 	if (!header_done) {
-		printf("seq,time,window_s,dev,gen,name,vector,type,gone");
+		printf("seq,time,window_s,dev,gen,name,vector,type,gone,no_slot");
 		for (k = 0; k < NR_COUNTERS; k++)
 			printf(",%s", counter_defs[k].name);
 		printf(",raised_per_s,signals_per_s");
@@ -403,7 +416,7 @@ void output_csv(const struct report *r)
 		csv_str(v->name);
 		printf(",%u,", v->key.vector);
 		csv_str(v->type);
-		printf(",%d", v->gone);
+		printf(",%d,%d", v->gone, v->no_slot);
 		for (k = 0; k < NR_COUNTERS; k++)
 			printf(",%llu", (unsigned long long)counter(v->win, k));
 		printf(",%.3f,%.3f", v->raised_ps, v->signals_ps);

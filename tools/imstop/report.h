@@ -50,6 +50,7 @@ struct vrow {
 	bool gone; /* the device was released or its id reused */
 	bool has_slot; /* in the BPF maps: latencies, slow-path counts */
 	bool live; /* in debugfs this window */
+	bool no_slot; /* its device has no slots: no latencies (map_full) */
 	__u32 slot; /* in the BPF maps, if has_slot */
 	struct vtrack *track;
 	const struct vstats *win; /* the window's counts */
@@ -64,7 +65,7 @@ struct counter_def {
 	size_t off;
 };
 
-#define NR_COUNTERS 11
+#define NR_COUNTERS 12
 extern const struct counter_def counter_defs[NR_COUNTERS];
 extern const char *const lat_names[IMS_LAT_NR];
 extern const char *const diag_names[IMS_DIAG_NR];
