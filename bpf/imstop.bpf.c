@@ -539,12 +539,30 @@ static __always_inline int on_start(__u32 dev, __u32 vector, __u32 kind)
 	return 0;
 }
 
+/*
+ * The slow-path counts of a vector instance, its slot marked seen; NULL
+ * when its device has no slots (counted).
+ */
+static __always_inline struct ims_counts *slow_counts(__u32 dev, __u32 vector,
+						      __s64 *slot)
+{
+	struct ims_cpu *f = cpu_get();
+	struct ims_counts *c;
+
+	if (!f)
+		return NULL;
+	*slot = slot_of(f, dev, vector);
+	c = counts_get(*slot);
+	if (c)
+		mark_seen((__u32)*slot);
+	return c;
+}
+
 static __always_inline int on_end(__u32 dev, __u32 vector, __u32 kind, int ret)
 {
 	struct start_key sk = { .kind = kind };
 	struct ims_counts *c;
 	__u64 *start, ts = 0;
-	struct ims_cpu *f;
 	__s64 slot;
 
 	if (skip_dev(dev))
@@ -555,14 +573,9 @@ static __always_inline int on_end(__u32 dev, __u32 vector, __u32 kind, int ret)
 		ts = *start;
 		bpf_map_delete_elem(&starts, &sk);
 	}
-	f = cpu_get();
-	if (!f)
-		return 0;
-	slot = slot_of(f, dev, vector);
-	c = counts_get(slot);
+	c = slow_counts(dev, vector, &slot);
 	if (!c)
 		return 0;
-	mark_seen((__u32)slot);
 	if (kind == IMS_LAT_ALLOC) {
 		if (ret < 0) {
 			__sync_fetch_and_add(&c->alloc_fails, 1);
@@ -584,19 +597,13 @@ static __always_inline int on_end(__u32 dev, __u32 vector, __u32 kind, int ret)
 static __always_inline int on_irq_free(__u32 dev, __u32 vector)
 {
 	struct ims_counts *c;
-	struct ims_cpu *f;
 	__s64 slot;
 
 	if (skip_dev(dev))
 		return 0;
-	f = cpu_get();
-	if (!f)
-		return 0;
-	slot = slot_of(f, dev, vector);
-	c = counts_get(slot);
+	c = slow_counts(dev, vector, &slot);
 	if (!c)
 		return 0;
-	mark_seen((__u32)slot);
 	__sync_fetch_and_add(&c->frees, 1);
 	return 0;
 }

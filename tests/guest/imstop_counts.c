@@ -267,17 +267,10 @@ static void run_mode(const char *tp, const char *ef, int max_vectors,
 	else
 		snprintf(ef_opt, sizeof(ef_opt), "-S1");
 	snprintf(mode, sizeof(mode), "%s+%s", tp, ef ? ef : "none");
-	if (max_vectors) {
-		snprintf(mv_opt, sizeof(mv_opt), "--max-vectors=%d",
-			 max_vectors);
-		argv[6] = mv_opt;
-		argv[7] = "3600";
-		snprintf(mode, sizeof(mode), "%s+%s, %s", tp, ef ? ef : "none",
-			 mv_opt);
-	}
-	if (max_hists) {
-		snprintf(mv_opt, sizeof(mv_opt), "--max-hist-vectors=%d",
-			 max_hists);
+	if (max_vectors || max_hists) {
+		snprintf(mv_opt, sizeof(mv_opt), "--max-%svectors=%d",
+			 max_vectors ? "" : "hist-",
+			 max_vectors ? max_vectors : max_hists);
 		argv[6] = mv_opt;
 		argv[7] = "3600";
 		snprintf(mode, sizeof(mode), "%s+%s, %s", tp, ef ? ef : "none",
