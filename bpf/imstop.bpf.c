@@ -11,8 +11,10 @@
  * function (eventfd_signal_mask or eventfd_signal) from the kernel's BTF.
  *
  * Correlation: a raise, its delivery and the eventfd signal run
- * synchronously on one CPU (the IRQ of a backed vector is dispatched by
- * genirq on the raising CPU). Each CPU keeps a small stack of the timed
+ * synchronously on one CPU (the IRQ of an IMS-backed vector is dispatched
+ * by genirq on the raising CPU; an MSI-X vector whose interrupt another
+ * CPU handles is not followed: its timed raises are lost, per vector, see
+ * docs/imstop.md). Each CPU keeps a small stack of the timed
  * raises in flight: vic_raise pushes (dev, vector, time), vic_deliver
  * finds its raise and ends its latency or, end to end (e2e), records the
  * trigger for the eventfd probe to match its eventfd_ctx against. A stack,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../lib/tap.h"
@@ -207,6 +208,24 @@ static inline long long mt_proc_irq_cpu_count(int virq, int cpu)
 static inline long long mt_proc_irq_count(int virq)
 {
 	return mt_proc_irq_cpu_count(virq, -1);
+}
+
+/* Run this thread on CPU @cpu only; 0 or -errno. */
+static inline int mt_pin_cpu(int cpu)
+{
+	unsigned long mask = 1UL << cpu;
+
+	return syscall(SYS_sched_setaffinity, 0, sizeof(mask), &mask) ? -errno :
+									0;
+}
+
+/* Route Linux IRQ @virq to the CPUs @cpus (a list: "1", "0-1"). */
+static inline int mt_irq_affinity(int virq, const char *cpus)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", virq);
+	return tap_write_file(path, cpus);
 }
 
 /* Lines of /proc/interrupts that mention @what (e.g. the chip name). */

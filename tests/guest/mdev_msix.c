@@ -10,7 +10,6 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <sched.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -134,23 +133,6 @@ static int parent_irqs(void)
 	return n;
 }
 
-static int pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
-
-static int irq_affinity(int virq, const char *cpus)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", virq);
-	return tap_write_file(path, cpus);
-}
-
 static void check_vectors(int id, const char *what)
 {
 	struct vic_dbg_vec v;
@@ -224,7 +206,7 @@ static void delivery(void)
 	 * (MSI-X would merge them), and the handler delivers each of them.
 	 */
 	v = mt_dbg_vec(id, 7);
-	if (pin_cpu(0) || irq_affinity(v.virq, "1"))
+	if (mt_pin_cpu(0) || mt_irq_affinity(v.virq, "1"))
 		mt_bail("CPU affinity");
 	irqs_before = mt_proc_irq_count(v.virq);
 	cpu1_before = mt_proc_irq_cpu_count(v.virq, 1);
