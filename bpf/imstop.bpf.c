@@ -157,18 +157,32 @@ static __always_inline void diag_inc(struct ims_cpu *c, __u32 which)
 		c->diag[which]++;
 }
 
+/* Is device @dev traced (-d)? */
+static __always_inline bool dev_traced(__u32 dev)
+{
+	return targ_dev < 0 || dev == (__u64)targ_dev;
+}
+
 static __always_inline bool skip_dev(__u32 dev)
 {
-	return !armed || (targ_dev >= 0 && dev != (__u64)targ_dev);
+	return !armed || !dev_traced(dev);
+}
+
+/* Device @dev's entry of the device table; NULL past its end. */
+static __always_inline struct ims_dev *dev_entry(__u32 dev)
+{
+	if (dev >= IMS_MAX_DEVS)
+		return NULL;
+	barrier_var(dev);
+	return &devs[dev & (IMS_MAX_DEVS - 1)];
 }
 
 /* Device @dev's word of the device table, read once; 0 past its end. */
 static __always_inline __u64 dev_map(__u32 dev)
 {
-	if (dev >= IMS_MAX_DEVS)
-		return 0;
-	barrier_var(dev);
-	return *(volatile __u64 *)&devs[dev & (IMS_MAX_DEVS - 1)].map;
+	struct ims_dev *d = dev_entry(dev);
+
+	return d ? *(volatile __u64 *)&d->map : 0;
 }
 
 static __always_inline void make_key(struct ims_key *key, __u32 dev,
@@ -250,7 +264,12 @@ static __always_inline void lat_add(__u32 slot, __u32 kind, __u64 ns)
 		lat_lost(slot);
 		return;
 	}
-	mark_seen(slot);
+	/*
+	 * The first sample of this distribution (on this CPU) marks the
+	 * slot: the later ones find it marked, and cost no lookup.
+	 */
+	if (!l->count)
+		mark_seen(slot);
 	/* One register for the check and the access, for the verifier. */
 	barrier_var(b);
 	if (b >= IMS_HIST_SLOTS)
@@ -635,23 +654,21 @@ static __always_inline __s64 slots_take(__u32 nvec)
  */
 static __always_inline int on_ctx_init(__u32 dev, __u32 nvec)
 {
+	struct ims_dev *d = dev_entry(dev);
 	struct ims_retired r = { .dev = dev };
 	__s64 first = -1;
-	struct ims_dev *d;
 	__u64 m;
 
-	if (dev >= IMS_MAX_DEVS)
+	if (!d)
 		return 0;
-	barrier_var(dev);
-	d = &devs[dev & (IMS_MAX_DEVS - 1)];
-	if (targ_dev < 0 || dev == (__u64)targ_dev)
+	if (dev_traced(dev))
 		first = slots_take(nvec);
 	d->released = 0;
 	/*
 	 * An exchange: user space may give the old instance slots (it only
 	 * ever adds slots to a word) until the new word is in.
 	 */
-	m = dev_map(dev);
+	m = *(volatile __u64 *)&d->map;
 	r.map = __sync_lock_test_and_set(
 		&d->map, ims_map(ims_map_gen(m) + 1, nvec, (__u32)(first + 1)));
 	if (ims_map_first(r.map) && bpf_map_push_elem(&retired, &r, 0))
@@ -661,10 +678,10 @@ static __always_inline int on_ctx_init(__u32 dev, __u32 nvec)
 
 static __always_inline int on_ctx_release(__u32 dev)
 {
-	if (dev >= IMS_MAX_DEVS)
-		return 0;
-	barrier_var(dev);
-	devs[dev & (IMS_MAX_DEVS - 1)].released = 1;
+	struct ims_dev *d = dev_entry(dev);
+
+	if (d)
+		d->released = 1;
 	return 0;
 }
 

@@ -244,6 +244,17 @@ static struct ims_dev dev_info(struct collect *c, __u32 dev)
 	return d;
 }
 
+/*
+ * Is instance @gen of device @dev gone this window: released, or replaced
+ * by a new instance of its id?
+ */
+static bool instance_gone(struct collect *c, __u32 dev, __u32 gen)
+{
+	struct ims_dev d = dev_info(c, dev);
+
+	return dev < IMS_MAX_DEVS && (gen != ims_map_gen(d.map) || d.released);
+}
+
 /* --- Slots: the ranges held, given and taken back (imstop.h) ------------- */
 
 static bool dev_traced(const struct collect *c, __u32 dev)
@@ -575,12 +586,6 @@ static const struct ims_key *key_min(const struct ims_key *a,
 	return key_cmp(a, b) <= 0 ? a : b;
 }
 
-/* The next seen slot's key, or NULL past the last. */
-static const struct slot_key *slot_key(struct collect *c, int i, int nkeys)
-{
-	return i < nkeys ? &c->keys[i] : NULL;
-}
-
 /*
  * Build the table anew from three sorted streams: the rows it has, the
  * seen slots of the ranges held and the vectors of the devices read: O(n)
@@ -608,7 +613,7 @@ static void build_table(struct collect *c)
 	c->spare = grow(c->spare, &c->sparecap, c->ntab + nkeys + 1,
 			sizeof(*c->spare));
 	for (hd = dev_key(c, &dc, &dk);; hd = dev_key(c, &dc, &dk)) {
-		const struct slot_key *sk = slot_key(c, i, nkeys);
+		const struct slot_key *sk = i < nkeys ? &c->keys[i] : NULL;
 		const struct ims_key *kb = sk ? &sk->key : NULL;
 		const struct ims_key *ko = j < c->ntab ? &c->tab[j]->key : NULL;
 		const struct ims_key *k =
@@ -888,12 +893,9 @@ void collect_window(struct collect *c, struct report *r, bool final)
 	r->lat_timed = 0;
 	r->ndevs = c->ndbg;
 
-	for (i = 0; i < c->nheld; i++) {
-		struct slot_range *h = &c->held[i];
-		struct ims_dev d = dev_info(c, h->dev);
-
-		h->gone = h->gen != ims_map_gen(d.map) || d.released;
-	}
+	for (i = 0; i < c->nheld; i++)
+		c->held[i].gone =
+			instance_gone(c, c->held[i].dev, c->held[i].gen);
 	for (i = 0; i < c->ntab; i++) {
 		struct vrow *v = c->tab[i];
 		struct ims_dev d = dev_info(c, v->key.dev);
@@ -902,8 +904,7 @@ void collect_window(struct collect *c, struct report *r, bool final)
 		 * Gone: the BPF side saw the device released or created
 		 * anew, or a vector without a slot is no longer in debugfs.
 		 */
-		v->gone = (v->key.dev < IMS_MAX_DEVS &&
-			   (v->key.gen != ims_map_gen(d.map) || d.released)) ||
+		v->gone = instance_gone(c, v->key.dev, v->key.gen) ||
 			  (c->ndbg >= 0 && !v->live && !v->has_slot);
 		v->no_slot = v->live && !v->gone && !ims_map_first(d.map);
 		if (!v->name[0])
