@@ -10,26 +10,29 @@
  * variant of each (bpf_program__set_autoload()) and picks the eventfd
  * function (eventfd_signal_mask or eventfd_signal) from the kernel's BTF.
  *
- * Correlation: a raise, its delivery and the eventfd signal run
- * synchronously on one CPU (the IRQ of an IMS-backed vector is dispatched
- * by genirq on the raising CPU; an MSI-X vector whose interrupt another
- * CPU handles is not followed: its timed raises are lost, per vector, see
- * docs/imstop.md). Each CPU keeps a small stack of the timed
- * raises in flight: vic_raise pushes (dev, vector, time), vic_deliver
+ * Correlation. An emulated vector's raise, its delivery and the eventfd
+ * signal run synchronously on one CPU. Each CPU keeps a small stack of the
+ * timed raises in flight: vic_raise pushes (dev, vector, time), vic_deliver
  * finds its raise and ends its latency or, end to end (e2e), records the
  * trigger for the eventfd probe to match its eventfd_ctx against. A stack,
  * because an interrupt can run a whole raise -> signal sequence of its own
  * between a raise and its signal in the interrupted context. Without e2e
  * the eventfd probe is not attached: two programs per raise.
  *
+ * A backed vector's raise fires an interrupt that any CPU may handle (an
+ * MSI-X vector's affinity), later. Its timed raise waits in its slot of
+ * the backed map instead, one per vector, for the next delivery of that
+ * vector on whichever CPU: see backed_push().
+ *
  * Where the core defers a delivery out of hard IRQ (PREEMPT_RT, the debug
  * kernel), the raise and its delivery run apart, tied by the vic_defer and
  * vic_defer_run events: see on_defer(). Elsewhere those never fire.
  *
  * Hot path cost of a raise that is not timed: one per-CPU array lookup and
- * a decrement in each program. A timed raise adds one load for its slot
- * (the device table, see imstop.h), two clock reads and the histogram
- * update.
+ * a decrement in each program, and a load of backed_inflight in the
+ * second. A timed raise adds one load for its slot (the device table, see
+ * imstop.h), two clock reads and the histogram update; a backed one, three
+ * atomic operations.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -99,6 +102,27 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ims_counts);
 } counts SEC(".maps");
+
+/*
+ * The timed raise of a backed vector in flight, by slot: its time, 0 for
+ * none (see backed_push()). Mapped by user space, which empties the slots
+ * it takes back.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} backed SEC(".maps");
+
+/*
+ * How many slots of backed hold a raise: while none do, a delivery looks
+ * at none. Raised before a slot is filled, lowered after it is emptied
+ * (by whoever empties it: an exchange), so a delivery that a filled slot
+ * waits for never reads 0.
+ */
+__u32 backed_inflight;
 
 /* Histograms for the first slots (--max-hist-vectors). */
 struct {
@@ -195,18 +219,26 @@ static __always_inline void make_key(struct ims_key *key, __u32 dev,
 
 /*
  * The slot of a vector instance: its device's first slot plus the vector
- * (imstop.h); -1, counted in @f's diagnostics, when the device has none.
+ * (imstop.h); -1 when the device has none.
  */
-static __always_inline __s64 slot_of(struct ims_cpu *f, __u32 dev, __u32 vector)
+static __always_inline __s64 slot_find(__u32 dev, __u32 vector)
 {
 	__u64 m = dev_map(dev);
 	__u32 first = ims_map_first(m);
 
-	if (!first || vector >= ims_map_nvec(m)) {
-		diag_inc(f, IMS_DIAG_MAP_FULL);
+	if (!first || vector >= ims_map_nvec(m))
 		return -1;
-	}
 	return first - 1 + vector;
+}
+
+/* slot_find(), a vector without a slot counted in @f's diagnostics. */
+static __always_inline __s64 slot_of(struct ims_cpu *f, __u32 dev, __u32 vector)
+{
+	__s64 slot = slot_find(dev, vector);
+
+	if (slot < 0)
+		diag_inc(f, IMS_DIAG_MAP_FULL);
+	return slot;
 }
 
 /* Something was recorded in @slot: user space reads it from now on. */
@@ -337,6 +369,57 @@ static __always_inline bool sample_now(struct ims_cpu *f)
 	return !--f->countdown;
 }
 
+/*
+ * A timed raise of a backed vector: it waits in the vector's slot of the
+ * backed map for the next delivery of the vector, on whichever CPU handles
+ * its interrupt (backed_take()). The raises of a vector are delivered in
+ * order, each exactly once (delivered, pended or dropped), so that
+ * delivery is this raise's own unless untimed raises of the vector were
+ * still in flight: then it is the first of them, and the latency ends a
+ * little early (docs/imstop.md). A slot holds one raise: a timed raise
+ * that finds it taken loses its latency (an overflow).
+ */
+static __always_inline void backed_push(struct ims_cpu *f, __u32 slot)
+{
+	__u64 *b = bpf_map_lookup_elem(&backed, &slot);
+
+	if (!b)
+		return;
+	__sync_fetch_and_add(&backed_inflight, 1);
+	/* Last, so that the latency holds as little of this program. */
+	if (!__sync_val_compare_and_swap(b, 0, bpf_ktime_get_ns()))
+		return;
+	__sync_fetch_and_sub(&backed_inflight, 1);
+	diag_inc(f, IMS_DIAG_OVERFLOW);
+	lat_lost(slot);
+}
+
+/*
+ * Empty @slot of the backed map: the time of the raise it held, 0 if
+ * none. One load when no slot holds a raise.
+ */
+static __always_inline __u64 backed_take(__s64 slot)
+{
+	__u32 s = (__u32)slot;
+	__u64 *b, ts;
+
+	if (slot < 0 || !*(volatile __u32 *)&backed_inflight)
+		return 0;
+	b = bpf_map_lookup_elem(&backed, &s);
+	if (!b || !*(volatile __u64 *)b)
+		return 0;
+	ts = __sync_lock_test_and_set(b, 0);
+	if (ts)
+		__sync_fetch_and_sub(&backed_inflight, 1);
+	return ts;
+}
+
+/* The latency from @ts to @now, 0 if the clocks of two CPUs disagree. */
+static __always_inline __u64 lat_since(__u64 now, __u64 ts)
+{
+	return (__s64)(now - ts) > 0 ? now - ts : 0;
+}
+
 /* Is @e a raise of this vector? */
 static __always_inline bool inflight_is(const struct ims_inflight *e, __u32 dev,
 					__u32 vector)
@@ -346,10 +429,11 @@ static __always_inline bool inflight_is(const struct ims_inflight *e, __u32 dev,
 
 /*
  * A raise: only the raises sample_now() picks are followed, with their
- * slot, along the stack to their delivery and signal. The counts are the
- * core's (see imstop.h).
+ * slot, to their delivery and signal: along the stack if emulated, else
+ * from their slot of the backed map. The counts are the core's (see
+ * imstop.h).
  */
-static __always_inline int on_raise(__u32 dev, __u32 vector)
+static __always_inline int on_raise(__u32 dev, __u32 vector, __u32 emulated)
 {
 	struct ims_cpu *f;
 	__s64 slot;
@@ -363,6 +447,10 @@ static __always_inline int on_raise(__u32 dev, __u32 vector)
 	slot = slot_of(f, dev, vector);
 	if (slot < 0)
 		return 0;
+	if (!emulated) {
+		backed_push(f, (__u32)slot);
+		return 0;
+	}
 	/* Last, so that the latency holds as little of this program. */
 	ts = bpf_ktime_get_ns();
 	inflight_push(f, dev, vector, (__u32)slot, IMS_RAISED, ts, 0);
@@ -378,39 +466,51 @@ static __always_inline int on_raise(__u32 dev, __u32 vector)
  * the same dev, vector and seq, which key a timed raise in the deferred
  * map from one to the other.
  *
- * vic_defer runs in the call that raised, right after the raise's own
- * vic_raise: the raise is the newest entry on this CPU's stack if it was
- * timed and no raise on this CPU came between (an interrupt's): then the
- * countdown still reads 0. Otherwise the deferral is not followed, and an
- * entry of this raise, if any, is pushed out as stale later.
+ * An emulated vector's vic_defer runs in the call that raised, right after
+ * the raise's own vic_raise: the raise is the newest entry on this CPU's
+ * stack if it was timed and no raise on this CPU came between (an
+ * interrupt's): then the countdown still reads 0. Otherwise the deferral
+ * is not followed, and an entry of this raise, if any, is pushed out as
+ * stale later. A backed vector's runs in its interrupt's handler, as its
+ * vic_deliver would: it takes the raise from the vector's slot.
  */
 static __always_inline int on_defer(__u32 dev, __u32 vector, __u32 seq)
 {
 	struct ims_defer_key dk = { .dev = dev, .vector = vector, .seq = seq };
-	struct ims_deferred v;
+	struct ims_deferred v = {};
 	struct ims_inflight *e;
 	struct ims_cpu *f;
+	__s64 slot;
 	__u32 d;
 
 	if (skip_dev(dev))
 		return 0;
 	f = cpu_get();
-	if (!f || !f->depth || (sample_period > 1 && f->countdown))
+	if (!f)
 		return 0;
-	d = f->depth - 1;
-	barrier_var(d);
-	d &= IMS_INFLIGHT_MAX - 1;
-	e = &f->e[d];
-	if (e->state != IMS_RAISED || !inflight_is(e, dev, vector))
+	if (f->depth && (sample_period <= 1 || !f->countdown)) {
+		d = f->depth - 1;
+		barrier_var(d);
+		d &= IMS_INFLIGHT_MAX - 1;
+		e = &f->e[d];
+		if (e->state == IMS_RAISED && inflight_is(e, dev, vector)) {
+			v.slot = e->slot;
+			v.ts = e->ts;
+			f->depth = d;
+			goto defer;
+		}
+	}
+	/* A backed vector's, from the handler of its interrupt. */
+	slot = slot_find(dev, vector);
+	v.ts = backed_take(slot);
+	if (!v.ts)
 		return 0;
-	v.slot = e->slot;
-	v.pad = 0;
-	v.ts = e->ts;
+	v.slot = (__u32)slot;
+defer:
 	if (bpf_map_update_elem(&deferred, &dk, &v, BPF_NOEXIST)) {
 		diag_inc(f, IMS_DIAG_OVERFLOW);
 		lat_lost(v.slot);
 	}
-	f->depth = d;
 	return 0;
 }
 
@@ -473,18 +573,39 @@ static __always_inline bool deferred_deliver(struct ims_cpu *f, __u32 dev,
 		inflight_push(f, dev, vector, f->dr.slot, IMS_SIGNALLING,
 			      f->dr.ts, trigger);
 	else
-		lat_add(f->dr.slot, IMS_LAT_SIGNAL, now - f->dr.ts);
+		lat_add(f->dr.slot, IMS_LAT_SIGNAL, lat_since(now, f->dr.ts));
 	return true;
 }
 
 /*
+ * A delivery that no raise on this CPU's stack waits for: a backed
+ * vector's, whose timed raise, if any, waits in its slot (backed_push()).
+ */
+static __always_inline int backed_deliver(struct ims_cpu *f, __u32 dev,
+					  __u32 vector, __u64 trigger,
+					  __u32 status, __u64 now)
+{
+	__s64 slot = slot_find(dev, vector);
+	__u64 ts = backed_take(slot);
+
+	if (!ts || status != IMS_DELIVERED)
+		return 0;
+	if (e2e)
+		inflight_push(f, dev, vector, (__u32)slot, IMS_SIGNALLING, ts,
+			      trigger);
+	else
+		lat_add((__u32)slot, IMS_LAT_SIGNAL, lat_since(now, ts));
+	return 0;
+}
+
+/*
  * A delivery: finds its timed raise on this CPU's stack, the newest of its
- * vector, if any. A raise delivered (not pended or dropped) ends its
- * latency here, or, end to end, waits for its signal. An entry whose
- * delivery never comes here (a handler that ran on another CPU, a task
- * that migrated) is pushed out by newer ones: counted stale. The clock is
- * read first, so that the latency holds as little of this program as it
- * can.
+ * vector, if any, or else in the vector's slot of the backed map. A raise
+ * delivered (not pended or dropped) ends its latency here, or, end to end,
+ * waits for its signal. A stack entry whose delivery never comes here (a
+ * task that migrated) is pushed out by newer ones: counted stale. The
+ * clock is read first, so that the latency holds as little of this
+ * program as it can.
  */
 static __always_inline int on_deliver(__u32 dev, __u32 vector, __u64 trigger,
 				      __u32 status)
@@ -500,7 +621,7 @@ static __always_inline int on_deliver(__u32 dev, __u32 vector, __u64 trigger,
 		return 0;
 	if (f->dr.active && deferred_deliver(f, dev, vector, trigger, status))
 		return 0;
-	if (!f->depth)
+	if (!f->depth && !*(volatile __u32 *)&backed_inflight)
 		return 0;
 	if (!e2e)
 		now = bpf_ktime_get_ns();
@@ -511,14 +632,14 @@ static __always_inline int on_deliver(__u32 dev, __u32 vector, __u64 trigger,
 		if (status == IMS_DELIVERED && e2e) {
 			f->e[i].state = IMS_SIGNALLING;
 			f->e[i].trigger = trigger;
-			break;
+			return 0;
 		}
 		if (status == IMS_DELIVERED)
 			lat_add(f->e[i].slot, IMS_LAT_SIGNAL, now - f->e[i].ts);
 		inflight_remove(f, i);
-		break;
+		return 0;
 	}
-	return 0;
+	return backed_deliver(f, dev, vector, trigger, status, now);
 }
 
 static __always_inline int on_signal(__u64 ctx)
@@ -626,6 +747,11 @@ static __always_inline int on_irq_free(__u32 dev, __u32 vector)
 	if (!c)
 		return 0;
 	__sync_fetch_and_add(&c->frees, 1);
+	/* A timed raise whose interrupt never came (freed in flight). */
+	if (backed_take(slot)) {
+		diag_inc(cpu_get(), IMS_DIAG_STALE);
+		__sync_fetch_and_add(&c->lat_lost, 1);
+	}
 	return 0;
 }
 
@@ -700,7 +826,8 @@ static __always_inline int on_ctx_release(__u32 dev)
 
 VIC_EVENT(vic_ctx_init, on_ctx_init(dev, nvec), u32 dev, u32 nvec)
 VIC_EVENT(vic_ctx_release, on_ctx_release(dev), u32 dev)
-VIC_EVENT(vic_raise, on_raise(dev, vector), u32 dev, u32 vector, u32 emulated)
+VIC_EVENT(vic_raise, on_raise(dev, vector, emulated), u32 dev, u32 vector,
+	  u32 emulated)
 VIC_EVENT(vic_deliver, on_deliver(dev, vector, trigger, status), u32 dev,
 	  u32 vector, u64 trigger, u32 status)
 VIC_EVENT(vic_defer, on_defer(dev, vector, seq), u32 dev, u32 vector, u32 seq)

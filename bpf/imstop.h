@@ -68,7 +68,8 @@ struct ims_key {
  * released devices it took back. A vector instance's slot is then
  * first + vector, for vectors below nvec.
  *
- * The slot's latency histogram lives in a per-CPU array by slot, for the
+ * A backed vector's timed raise in flight waits in its slot of the backed
+ * map. The slot's latency histogram lives in a per-CPU array by slot, for the
  * slots below that array's size; its slow-path counts in a per-CPU array
  * by slot, and its allocation and cookie-set latencies in a plain array by
  * slot. seen[slot] is set once anything was recorded there: user space
@@ -124,8 +125,9 @@ struct ims_counts {
 	__u64 cookie_fails; /* vic_cookie_set_end with ret < 0 */
 	/*
 	 * Timed raises whose latency was not recorded: no histogram, pushed
-	 * out of the in-flight stack, the deferred map full, forgotten (by
-	 * user space: stale deferred entries).
+	 * out of the in-flight stack, a backed vector's slot taken (backed),
+	 * the deferred map full, the interrupt freed in flight, forgotten
+	 * (by user space: stale deferred entries).
 	 */
 	__u64 lat_lost;
 };
@@ -160,7 +162,7 @@ struct ims_retired {
 enum ims_diag {
 	IMS_DIAG_EVENTFD_CALLS, /* eventfd signals seen, ours or not */
 	IMS_DIAG_STALE, /* a timed raise whose delivery never came */
-	IMS_DIAG_OVERFLOW, /* in-flight stack, deferred map or retired full */
+	IMS_DIAG_OVERFLOW, /* in-flight stack or slot, deferred map, retired */
 	IMS_DIAG_MAP_FULL, /* a vector without a slot: all were taken */
 	IMS_DIAG_NO_HIST, /* a latency for a slot without a histogram */
 	IMS_DIAG_NR,

@@ -12,7 +12,7 @@
  * a device that had none; a device created anew under its id (the old
  * instance retired by the BPF side) whose old rows are read one last time;
  * timed raises that waited too long for a deferred delivery forgotten and
- * counted stale. And the text view of such a window: 80 columns at most
+ * counted stale, as are the backed raises in flight of a gone instance. And the text view of such a window: 80 columns at most
  * by default, the allocation and cookie-set columns only when wide. Built
  * by mk/imstop.mk, run by imstop_collect.sh.
  */
@@ -53,6 +53,8 @@ static struct fake {
 	struct ims_dev devs[IMS_MAX_DEVS];
 	__u32 next_slot;
 	__u64 seen[NKEYS];
+	__u64 backed[NKEYS];
+	__u32 backed_inflight;
 	struct ims_cpu cpus[NCPUS];
 	struct ims_retired retired[4]; /* the retired queue */
 	int nretired;
@@ -385,6 +387,8 @@ static void setup(void)
 	fake_src.devs = fk->devs;
 	fake_src.next_slot = &fk->next_slot;
 	fake_src.seen = fk->seen;
+	fake_src.backed = fk->backed;
+	fake_src.backed_inflight = &fk->backed_inflight;
 }
 
 static double now_s(void)
@@ -684,7 +688,21 @@ int main(void)
 	printf("# refresh with %d known vectors: %.3f s to collect\n", NKEYS,
 	       now_s() - t0);
 	check_rows("window 2", &c, &r, 2, NKEYS, NDEV - 1);
+	/*
+	 * Timed raises of backed vectors in flight: two of the released
+	 * device, whose interrupts never came, and one of device 0.
+	 */
+	fk->backed[fk->slot_of[(NDEV - 1) * NVEC_DEV]] = 1000;
+	fk->backed[fk->slot_of[NKEYS - 1]] = 2000;
+	fk->backed[fk->slot_of[5]] = 3000;
+	fk->backed_inflight = 3;
 	collect_done(&c);
+	tap_ok(!fk->backed[fk->slot_of[(NDEV - 1) * NVEC_DEV]] &&
+		       !fk->backed[fk->slot_of[NKEYS - 1]] &&
+		       fk->backed[fk->slot_of[5]] == 3000 &&
+		       fk->backed_inflight == 1,
+	       "released device: its backed raises in flight emptied (%u left)",
+	       fk->backed_inflight);
 
 	/* Device NDEV - 1's slots were taken back, zeroed. */
 	for (i = (NDEV - 1) * NVEC_DEV; i < NKEYS; i++) {
@@ -710,8 +728,8 @@ int main(void)
 	tap_ok(fk->devs[IDLE_DEV].map ==
 		       ims_map(1, IDLE_NVEC, range_of[NDEV - 1] * NVEC_DEV + 1),
 	       "window 3: the device without slots got the released one's");
-	tap_is(r.diag[IMS_DIAG_STALE], 2,
-	       "window 3: the two deferred raises older than 5 s are stale");
+	tap_is(r.diag[IMS_DIAG_STALE], 4,
+	       "window 3: stale: the two deferred raises older than 5 s, the two backed raises of the released device");
 	tap_ok(!fk->def[0].present && fk->def[1].present &&
 		       !fk->def[2].present && fk->def[3].present,
 	       "window 3: ... and out of the deferred map, the others kept");

@@ -221,18 +221,25 @@ static bool prog_wanted(const struct attach_plan *p, const char *name)
 	return false;
 }
 
-/* seen, mapped into user space (BPF_F_MMAPABLE). */
-static int map_seen(struct tracer *t)
+/* A map by slot, mapped into user space (BPF_F_MMAPABLE). */
+static __u64 *map_slots(struct tracer *t, const struct bpf_map *map)
 {
-	size_t len = (size_t)t->max_vectors * sizeof(__u64);
-	void *p;
+	void *p = mmap(NULL, t->seen_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(map), 0);
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 bpf_map__fd(t->skel->maps.seen), 0);
-	if (p == MAP_FAILED)
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* seen and backed, mapped. */
+static int map_shared(struct tracer *t)
+{
+	t->seen_len = (size_t)t->max_vectors * sizeof(__u64);
+	t->seen = map_slots(t, t->skel->maps.seen);
+	if (!t->seen)
 		return -errno;
-	t->seen = p;
-	t->seen_len = len;
+	t->backed = map_slots(t, t->skel->maps.backed);
+	if (!t->backed)
+		return -errno;
 	return 0;
 }
 
@@ -289,6 +296,7 @@ int tracer_load(struct tracer *t, const struct tracer_opts *o)
 	t->skel->rodata->e2e = t->plan.efd != EFD_NONE;
 	t->skel->rodata->max_slots = (__u32)t->max_vectors;
 	bpf_map__set_max_entries(t->skel->maps.seen, t->max_vectors);
+	bpf_map__set_max_entries(t->skel->maps.backed, t->max_vectors);
 	bpf_map__set_max_entries(t->skel->maps.counts, t->max_vectors);
 	bpf_map__set_max_entries(t->skel->maps.sig_lats, t->max_hists);
 	bpf_map__set_max_entries(t->skel->maps.slow_lats, t->max_hists);
@@ -309,7 +317,7 @@ int tracer_load(struct tracer *t, const struct tracer_opts *o)
 
 	ret = imstop_bpf__load(t->skel);
 	if (!ret)
-		ret = map_seen(t);
+		ret = map_shared(t);
 	if (is_perm(ret)) {
 		err_perm("cannot load the BPF programs", ret);
 		return ret;
@@ -376,7 +384,10 @@ void tracer_close(struct tracer *t)
 		bpf_link__destroy(t->links[--t->nlinks]);
 	if (t->seen)
 		munmap(t->seen, t->seen_len);
+	if (t->backed)
+		munmap(t->backed, t->seen_len);
 	t->seen = NULL;
+	t->backed = NULL;
 	imstop_bpf__destroy(t->skel);
 	t->skel = NULL;
 }
@@ -462,6 +473,8 @@ const struct collect_src *tracer_source(struct tracer *t)
 		.devs = t->skel->bss->devs,
 		.next_slot = &t->skel->bss->next_slot,
 		.seen = t->seen,
+		.backed = t->backed,
+		.backed_inflight = &t->skel->bss->backed_inflight,
 		.max_slots = (__u32)t->max_vectors,
 	};
 	return &t->src;

@@ -43,7 +43,8 @@ struct tracer {
 	int ncpus;
 	long max_vectors, max_hists;
 	__u64 *seen; /* the seen map, mapped */
-	size_t seen_len;
+	__u64 *backed; /* the backed map, mapped */
+	size_t seen_len; /* the length of either */
 	int fds[CM_NR];
 	struct collect_src src;
 };

@@ -480,11 +480,28 @@ static int seen_keys(struct collect *c)
 	return n;
 }
 
+/*
+ * Empty @slot of the backed map: a timed raise of a backed vector whose
+ * delivery never came (its instance is gone). The exchange, and the count
+ * after it, as the BPF side's backed_take().
+ */
+static void backed_clear(struct collect *c, __u32 slot)
+{
+	const struct collect_src *src = c->src;
+
+	if (!__atomic_load_n(&src->backed[slot], __ATOMIC_RELAXED) ||
+	    !__atomic_exchange_n(&src->backed[slot], 0, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_fetch_sub(src->backed_inflight, 1, __ATOMIC_SEQ_CST);
+	c->swept++;
+}
+
 /* Zero what slot @slot holds; seen last. */
 static void slot_clear(struct collect *c, __u32 slot)
 {
 	const struct collect_src *src = c->src;
 
+	backed_clear(c, slot);
 	if (!src->seen[slot])
 		return;
 	memset(c->pc_counts, 0, src->ncpus * sizeof(*c->pc_counts));

@@ -78,12 +78,15 @@ struct collect_src {
 	int (*read_devs)(void *ctx, struct collect *c);
 	/*
 	 * Shared with the BPF side, which changes them as it runs: the device
-	 * table (IMS_MAX_DEVS entries), the first slot never handed out, and
-	 * seen by slot (max_slots entries).
+	 * table (IMS_MAX_DEVS entries), the first slot never handed out, seen
+	 * and backed by slot (max_slots entries), and how many slots of
+	 * backed hold a raise.
 	 */
 	struct ims_dev *devs;
 	__u32 *next_slot;
 	__u64 *seen;
+	__u64 *backed;
+	__u32 *backed_inflight;
 	__u32 max_slots;
 };
 
