@@ -12,6 +12,7 @@
 #include <linux/irq.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 
 #include "vt.h"
 
@@ -48,6 +49,40 @@ static void vt_ims_free(void *priv, unsigned int slot, int virq)
 }
 
 /*
+ * Fires to lose: each of the next this many fires does nothing, as an
+ * interrupt lost in flight (its vector freed before it arrived), so that
+ * tests see a raise that no delivery follows.
+ */
+static atomic_t vt_lose_fires = ATOMIC_INIT(0);
+
+static int vt_lose_fires_set(const char *val, const struct kernel_param *kp)
+{
+	int n, ret;
+
+	ret = kstrtoint(val, 0, &n);
+	if (ret)
+		return ret;
+	if (n < 0)
+		return -EINVAL;
+	atomic_set(&vt_lose_fires, n);
+	return 0;
+}
+
+static int vt_lose_fires_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&vt_lose_fires));
+}
+
+static const struct kernel_param_ops vt_lose_fires_ops = {
+	.set = vt_lose_fires_set,
+	.get = vt_lose_fires_get,
+};
+
+module_param_cb(lose_fires, &vt_lose_fires_ops, NULL, 0644);
+MODULE_PARM_DESC(lose_fires,
+		 "Lose the next N fires, as interrupts lost in flight (default 0)");
+
+/*
  * handle_simple_irq() drops an interrupt that arrives while its handler
  * runs on another CPU; the slot's fires go one at a time so that tests
  * count every raise, without running the handler under a lock.
@@ -56,6 +91,9 @@ static void vt_ims_fire(void *priv, unsigned int slot)
 {
 	struct vt_ims *ims = priv;
 
+	if (unlikely(atomic_read(&vt_lose_fires)) &&
+	    atomic_dec_if_positive(&vt_lose_fires) >= 0)
+		return;
 	vic_fire_queue_fire(&ims->fire[slot], ims->virq_base + slot);
 }
 

@@ -11,7 +11,8 @@
  * With --max-vectors below the vectors in use, the raise counts stay
  * exact (they are the core's) and the lost slots are said, on each
  * vector's row; with --max-hist-vectors below them, each vector without a
- * histogram counts the latencies it lost.
+ * histogram counts the latencies it lost. And a backed vector's timed
+ * raise whose interrupt is lost: stale once its interrupt is freed.
  *
  * vic-test-timeout: 600
  */
@@ -425,6 +426,73 @@ out:
 	imstop_cleanup(&r);
 }
 
+/* Write vic_test's lose_fires parameter; 0 or -1. */
+static int lose_fires(int n)
+{
+	FILE *f = fopen("/sys/module/vic_test/parameters/lose_fires", "w");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%d\n", n) > 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/*
+ * A timed raise of a backed vector whose interrupt is lost in flight
+ * (vic_test's lose_fires): it waits in the vector's slot until the
+ * vector's backing interrupt is freed, and then counts stale and in the
+ * vector's lat_lost; the next raise, delivered, is timed.
+ */
+static void test_lost_interrupt(void)
+{
+	char dev_opt[32];
+	const char *argv[] = { "-o", "json",  "--cumulative", "-S1",
+			       "-d", dev_opt, "3600",	      NULL };
+	struct jv *rec, *row, *dg;
+	struct imstop_run r;
+	int fd, dev, efd = efd_new();
+
+	fd = vt_create(NVEC, SLOTS, &dev);
+	if (fd < 0 || efd < 0)
+		tap_bail("creating a vic_test device");
+	snprintf(dev_opt, sizeof(dev_opt), "%d", dev);
+	if (!tap_ok(imstop_start(&r, argv) == 0,
+		    "lost interrupt: imstop starts")) {
+		imstop_diag_stderr(&r);
+		imstop_cleanup(&r);
+		close(fd);
+		return;
+	}
+	if (set_trigger(fd, 2, efd) || lose_fires(1) ||
+	    vt_signal(fd, 2, 1, VIC_TEST_SIGNAL_RAISE))
+		tap_bail("raising v2 with its interrupt lost");
+	tap_is(efd_take(efd), 0, "lost interrupt: no signal");
+	/* The backing freed, then allocated again, and one raise. */
+	if (set_trigger(fd, 2, -1) || set_trigger(fd, 2, efd) ||
+	    vt_signal(fd, 2, 1, VIC_TEST_SIGNAL_RAISE))
+		tap_bail("raising v2 again");
+	tap_is(efd_take(efd), 1, "lost interrupt: the next raise signals");
+	tap_is(imstop_stop(&r, SIGINT), 0, "lost interrupt: imstop exits 0");
+	rec = imstop_record(&r, -1);
+	row = imstop_vec(rec, dev, 2);
+	dg = jget(rec, "diag");
+	tap_ok(jint(row, "raised") == 2 && jint(row, "delivered") == 1 &&
+		       jint(row, "frees") == 1,
+	       "lost interrupt: raised %lld, delivered %lld, frees %lld",
+	       jint(row, "raised"), jint(row, "delivered"), jint(row, "frees"));
+	tap_ok(jint(row, "lat_lost") == 1 && jint(dg, "stale") == 1,
+	       "lost interrupt: one latency lost, stale at the free (lat_lost %lld, stale %lld)",
+	       jint(row, "lat_lost"), jint(dg, "stale"));
+	tap_ok(jint(jget(row, "signal"), "count") == 1 &&
+		       imstop_lat_sane(jget(row, "signal")),
+	       "lost interrupt: the delivered raise timed");
+	jfree(rec);
+	imstop_cleanup(&r);
+	close(fd);
+	close(efd);
+}
+
 int main(void)
 {
 	if (geteuid()) {
@@ -447,5 +515,6 @@ int main(void)
 	 * each timed raise it lost.
 	 */
 	run_mode("auto", NULL, 0, 2);
+	test_lost_interrupt();
 	return tap_done();
 }
