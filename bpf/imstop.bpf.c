@@ -87,14 +87,23 @@ struct {
 /* The slots there are (--max-vectors), set by user space before load. */
 const volatile __u32 max_slots = 16384;
 
-/* max_entries of the maps by slot are set by user space too. */
-struct {
+/*
+ * max_entries of the maps by slot are set by user space too. Two of them
+ * hold a word by slot, mapped by user space: seen, set once something was
+ * recorded in the slot; backed, the time of the timed raise of a backed
+ * vector in flight, 0 for none (see backed_push()), which user space
+ * empties in the slots it takes back.
+ */
+struct slot_words {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, __u64);
-} seen SEC(".maps");
+};
+
+struct slot_words seen SEC(".maps");
+struct slot_words backed SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -102,19 +111,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ims_counts);
 } counts SEC(".maps");
-
-/*
- * The timed raise of a backed vector in flight, by slot: its time, 0 for
- * none (see backed_push()). Mapped by user space, which empties the slots
- * it takes back.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u64);
-} backed SEC(".maps");
 
 /*
  * How many slots of backed hold a raise: while none do, a delivery looks
