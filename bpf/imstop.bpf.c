@@ -390,16 +390,13 @@ static __always_inline void backed_push(struct ims_cpu *f, __u32 slot)
 	lat_lost(slot);
 }
 
-/*
- * Empty @slot of the backed map: the time of the raise it held, 0 if
- * none. One load when no slot holds a raise.
- */
+/* Empty @slot of the backed map: the time of the raise it held, 0 if none. */
 static __always_inline __u64 backed_take(__s64 slot)
 {
 	__u32 s = (__u32)slot;
 	__u64 *b, ts;
 
-	if (slot < 0 || !*(volatile __u32 *)&backed_inflight)
+	if (slot < 0)
 		return 0;
 	b = bpf_map_lookup_elem(&backed, &s);
 	if (!b || !*(volatile __u64 *)b)
@@ -408,6 +405,19 @@ static __always_inline __u64 backed_take(__s64 slot)
 	if (ts)
 		__sync_fetch_and_sub(&backed_inflight, 1);
 	return ts;
+}
+
+/*
+ * backed_take() of the slot of (@dev, @vector), which it stores in @slot:
+ * one load and nothing else while no slot holds a raise.
+ */
+static __always_inline __u64 backed_take_vec(__u32 dev, __u32 vector,
+					     __s64 *slot)
+{
+	if (!*(volatile __u32 *)&backed_inflight)
+		return 0;
+	*slot = slot_find(dev, vector);
+	return backed_take(*slot);
 }
 
 /* The latency from @ts to @now, 0 if the clocks of two CPUs disagree. */
@@ -476,7 +486,7 @@ static __always_inline int on_defer(__u32 dev, __u32 vector, __u32 seq)
 	struct ims_deferred v = {};
 	struct ims_inflight *e;
 	struct ims_cpu *f;
-	__s64 slot;
+	__s64 slot = -1;
 	__u32 d;
 
 	if (skip_dev(dev))
@@ -497,8 +507,7 @@ static __always_inline int on_defer(__u32 dev, __u32 vector, __u32 seq)
 		}
 	}
 	/* A backed vector's, from the handler of its interrupt. */
-	slot = slot_find(dev, vector);
-	v.ts = backed_take(slot);
+	v.ts = backed_take_vec(dev, vector, &slot);
 	if (!v.ts)
 		return 0;
 	v.slot = (__u32)slot;
@@ -581,8 +590,8 @@ static __always_inline int backed_deliver(struct ims_cpu *f, __u32 dev,
 					  __u32 vector, __u64 trigger,
 					  __u32 status, __u64 now)
 {
-	__s64 slot = slot_find(dev, vector);
-	__u64 ts = backed_take(slot);
+	__s64 slot = -1;
+	__u64 ts = backed_take_vec(dev, vector, &slot);
 
 	if (!ts || status != IMS_DELIVERED)
 		return 0;
